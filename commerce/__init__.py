@@ -1,0 +1,1 @@
+"""LAKOO's transactional core: one sub-package per bounded context, plus `core` for shared plumbing."""

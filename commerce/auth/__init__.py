@@ -1,0 +1,1 @@
+"""auth (was auth-service): accounts, credentials, roles, tokens and login throttling."""

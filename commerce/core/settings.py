@@ -1,0 +1,90 @@
+"""One settings object for every process (API, worker, CLI, pipelines), read from `LAKOO_*` variables.
+
+Unset store URLs mean "use the embedded stores under `var_dir`", so a fresh checkout runs with no
+configuration at all while production points the same code at managed servers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LAKOO_", env_file=".env", extra="ignore")
+
+    env: str = Field("dev", description="dev | test | prod; prod refuses insecure defaults")
+    var_dir: Path = Path("var")
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    redis_namespace: str = Field("lakoo", description="prefix of every Redis key and stream")
+    warehouse_path: Path | None = None
+
+    embedded_pg_port: int = 54329
+    embedded_redis_port: int = 63799
+
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_echo: bool = False
+
+    jwt_secret: str | None = None
+    jwt_issuer: str = "lakoo"
+    jwt_audience: str = "lakoo-api"
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 30
+    login_window_s: int = 60
+
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    outbox_batch_size: int = 100
+    outbox_poll_interval_s: float = 0.5
+    consumer_max_attempts: int = 5
+    consumer_retry_base_s: float = 1.0
+    consumer_block_ms: int = 1000
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_workers: int = 1
+    bench_routes: bool = Field(False, description="mount /_bench/bare for the benchmark harness")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str) and not value.startswith("["):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def resolved_warehouse_path(self) -> Path:
+        return self.warehouse_path or self.var_dir / "warehouse.duckdb"
+
+    def resolved_jwt_secret(self) -> str:
+        """A stable secret for dev: generated once and kept under var/, so tokens survive restarts.
+
+        In prod a missing secret is a configuration error, never silently generated.
+        """
+        if self.jwt_secret:
+            return self.jwt_secret
+        if self.env == "prod":
+            raise RuntimeError("LAKOO_JWT_SECRET must be set when LAKOO_ENV=prod")
+        path = self.var_dir / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

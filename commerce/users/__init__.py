@@ -1,0 +1,1 @@
+"""users (was user-service): public profiles and the owner's profile edits."""

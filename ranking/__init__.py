@@ -1,0 +1,1 @@
+"""Pure ML for feeds: datasets, models, evaluation and inference. Never imports commerce."""

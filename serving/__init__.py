@@ -1,0 +1,1 @@
+"""The FastAPI app, its routers and the worker processes."""

@@ -1,0 +1,88 @@
+"""FastAPI dependencies as `Annotated` aliases: the session, Redis, the current user and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commerce.auth import service as auth
+from commerce.auth.errors import RoleRequired
+from commerce.auth.service import AuthConfig
+from commerce.auth.tokens import AccessClaims
+from commerce.core.errors import Unauthenticated
+from commerce.core.redis import RedisStore
+from serving.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.lakoo
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_redis(state: State) -> RedisStore:
+    return state.redis
+
+
+RedisDep = Annotated[RedisStore, Depends(get_redis)]
+
+
+def get_auth_config(state: State) -> AuthConfig:
+    return state.auth
+
+
+AuthConfigDep = Annotated[AuthConfig, Depends(get_auth_config)]
+
+_bearer = HTTPBearer(auto_error=False, description="access token from POST /api/auth/login")
+
+
+async def optional_claims(
+    state: State, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> AccessClaims | None:
+    if credentials is None:
+        return None
+    if credentials.scheme.lower() != "bearer":
+        raise Unauthenticated()
+    return await auth.verify_access(state.redis, state.auth, token=credentials.credentials)
+
+
+async def current_claims(claims: Annotated[AccessClaims | None, Depends(optional_claims)]) -> AccessClaims:
+    if claims is None:
+        raise Unauthenticated("Send an access token as `Authorization: Bearer <token>`")
+    return claims
+
+
+CurrentUser = Annotated[AccessClaims, Depends(current_claims)]
+OptionalUser = Annotated[AccessClaims | None, Depends(optional_claims)]
+
+
+def require_role(*roles: str) -> Callable[[AccessClaims], AccessClaims]:
+    def _check(claims: CurrentUser) -> AccessClaims:
+        if not set(roles) & set(claims.roles):
+            raise RoleRequired(f"requires one of: {', '.join(roles)}")
+        return claims
+
+    return _check
+
+
+AdminUser = Annotated[AccessClaims, Depends(require_role("admin"))]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ClientIP = Annotated[str, Depends(client_ip)]

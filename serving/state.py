@@ -1,0 +1,31 @@
+"""What the app holds for its lifetime: settings, database, Redis, auth config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from commerce.auth.service import AuthConfig
+from commerce.core.db import Database
+from commerce.core.redis import RedisStore
+from commerce.core.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    redis: RedisStore
+    auth: AuthConfig
+
+
+def auth_config(settings: Settings) -> AuthConfig:
+    return AuthConfig(
+        secret=settings.resolved_jwt_secret(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        access_ttl_s=settings.access_token_ttl_s,
+        refresh_ttl_s=settings.refresh_token_ttl_s,
+        max_failures_per_account=settings.login_max_failures_per_account,
+        max_failures_per_ip=settings.login_max_failures_per_ip,
+        failure_window_s=settings.login_window_s,
+    )

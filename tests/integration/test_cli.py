@@ -1,0 +1,59 @@
+"""The `lakoo` CLI against the test stores."""
+
+from __future__ import annotations
+
+import asyncio
+
+from typer.testing import CliRunner
+
+from serving.cli import app
+
+
+def _env(settings) -> dict[str, str]:
+    return {"LAKOO_DATABASE_URL": settings.database_url, "LAKOO_REDIS_URL": settings.redis_url,
+            "LAKOO_REDIS_NAMESPACE": settings.redis_namespace, "LAKOO_VAR_DIR": str(settings.var_dir)}
+
+
+async def _invoke(settings, args):
+    """In a thread: the CLI runs its own event loop, as it does from a shell."""
+    from commerce.core.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        return await asyncio.to_thread(CliRunner().invoke, app, args, env=_env(settings))
+    finally:
+        get_settings.cache_clear()
+
+
+async def test_create_admin_makes_a_working_admin(settings, client, db):
+    result = await _invoke(settings, ["users", "create-admin", "--email", "boss@example.com", "--username", "boss",
+                                "--password", "a-strong-password"])
+    assert result.exit_code == 0, result.output
+    login = await client.post("/api/auth/login", json={"email": "boss@example.com", "password": "a-strong-password"})
+    verify = await client.get("/api/auth/verify",
+                              headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    assert "admin" in verify.json()["roles"]
+    again = await _invoke(settings, ["users", "create-admin", "--email", "boss@example.com", "--username", "boss2",
+                               "--password", "a-strong-password"])
+    assert again.exit_code == 1 and "email_taken" in again.output
+
+
+async def test_create_admin_validates_input(settings, db):
+    result = await _invoke(settings, ["users", "create-admin", "--email", "nope", "--username", "x", "--password", "1"])
+    assert result.exit_code == 1 and "email" in result.output
+
+
+async def test_db_current_and_services_status(settings, db):
+    current = await _invoke(settings, ["db", "current"])
+    assert current.exit_code == 0 and "code head: 0001" in current.output
+    status = await _invoke(settings, ["services", "status"])
+    assert status.exit_code == 0 and "postgres" in status.output and "LAKOO_DATABASE_URL" in status.output
+
+
+async def test_dead_letters_listing(settings, redis):
+    from commerce.core.eventbus import dead_letter_key
+
+    await redis.client.xadd(dead_letter_key(redis), {"consumer": "c", "topic": "t", "event_id": "e",
+                                                     "deliveries": "5", "error": "boom"})
+    result = await _invoke(settings, ["events", "dead-letters"])
+    assert result.exit_code == 0 and "boom" in result.output
