@@ -6,6 +6,7 @@ configuration at all while production points the same code at managed servers.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +53,8 @@ class Settings(BaseSettings):
     consumer_retry_base_s: float = 1.0
     consumer_block_ms: int = 1000
 
+    feed_fanout_threshold: int = Field(10_000, description="authors above this many followers are merged at read")
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 1
@@ -78,10 +81,16 @@ class Settings(BaseSettings):
         if self.env == "prod":
             raise RuntimeError("LAKOO_JWT_SECRET must be set when LAKOO_ENV=prod")
         path = self.var_dir / "jwt_secret"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_name(f".jwt_secret.{os.getpid()}")
+        candidate.write_text(secrets.token_urlsafe(48))
+        candidate.chmod(0o600)
+        try:
+            os.link(candidate, path)  # atomic create-if-absent: concurrent workers agree on one secret
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink(missing_ok=True)
         return path.read_text().strip()
 
 

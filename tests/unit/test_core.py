@@ -96,3 +96,14 @@ def test_contexts_never_reach_into_each_others_tables():
                             and parts[1] != context and parts[2] in PRIVATE):
                         violations.append(f"{path.relative_to(ROOT)} imports {name}")
     assert not violations, violations
+
+
+def test_dev_jwt_secret_is_created_once_and_shared(tmp_path):
+    from commerce.core.settings import Settings
+
+    first = Settings(var_dir=tmp_path, jwt_secret=None, _env_file=None).resolved_jwt_secret()
+    second = Settings(var_dir=tmp_path, jwt_secret=None, _env_file=None).resolved_jwt_secret()
+    assert first == second and len(first) >= 40
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jwt_secret"]
+    with pytest.raises(RuntimeError):
+        Settings(var_dir=tmp_path, env="prod", jwt_secret=None, _env_file=None).resolved_jwt_secret()

@@ -1,0 +1,1 @@
+"""Load benchmarks of the real API server, as ratios against a bare endpoint from the same run."""
