@@ -41,6 +41,7 @@ lock:
 
 bench: install
 	$(PY) -m bench.bench_auth
+	$(PY) -m bench.bench_social
 
 services-stop:
 	$(VENV)/bin/lakoo services stop

@@ -19,12 +19,13 @@ from commerce.core.settings import Settings, get_settings
 from serving import problems
 from serving.logging import configure_logging
 from serving.middleware import RequestContextMiddleware
-from serving.routers import auth, system, users
-from serving.state import AppState, auth_config
+from serving.routers import auth, catalog, content, feed, interactions, social, system, users
+from serving.state import AppState, auth_config, feed_config
 
 log = logging.getLogger("lakoo.app")
 
-ROUTERS = [system.router, auth.router, users.router]
+ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
+           interactions.router, feed.router]
 
 
 async def open_state(settings: Settings) -> AppState:
@@ -40,7 +41,7 @@ async def open_state(settings: Settings) -> AppState:
         await db.dispose()
         await redis.close()
         raise
-    return AppState(settings=settings, db=db, redis=redis, auth=auth_config(settings))
+    return AppState(settings=settings, db=db, redis=redis, auth=auth_config(settings), feed=feed_config(settings))
 
 
 async def close_state(state: AppState) -> None:

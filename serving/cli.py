@@ -32,11 +32,6 @@ app.add_typer(events_app, name="events")
 console = Console()
 
 
-def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                    transient=False)
-
-
 def _fail(message: str) -> None:
     console.print(f"[red]error:[/red] {message}")
     raise typer.Exit(1)
@@ -138,7 +133,7 @@ def serve(
     workers = workers or settings.api_workers
     if workers > 1:
         # Prometheus counters from every worker process, aggregated at /metrics.
-        metrics_dir = (settings.var_dir / "prometheus").resolve()
+        metrics_dir = (settings.var_dir / "prometheus" / str(port or settings.api_port)).resolve()
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
@@ -233,7 +228,7 @@ def demo(
     settings = get_settings()
     port = port or settings.api_port
     started_here = []
-    with _progress() as progress:
+    with _progress_bars() as progress:
         step = progress.add_task("starting embedded stores", total=None)
         for server, url_set in ((embedded_postgres(settings), settings.database_url),
                                 (embedded_redis(settings), settings.redis_url)):
@@ -247,9 +242,8 @@ def demo(
         step = progress.add_task("migrating the database", total=None)
         upgrade(db_url)
         progress.update(step, description="database migrated", completed=1, total=1)
-        step = progress.add_task("loading demo data", total=None)
         _ensure_demo_accounts(db_url)
-        progress.update(step, description="demo data loaded", completed=1, total=1)
+        _seed(db_url, users_count=60, seed=7, progress=progress)
 
     def _terminate(signum, frame):  # noqa: ANN001, ARG001 - SIGTERM (e.g. from a supervisor) means Ctrl-C
         raise KeyboardInterrupt
@@ -266,6 +260,7 @@ def demo(
         f"\n[bold green]LAKOO is running[/bold green]\n"
         f"  API      {base}/api\n  Docs     {base}/docs\n  Health   {base}/ready\n  Metrics  {base}/metrics\n"
         f"  Admin    {DEMO_ADMIN['email']} / {DEMO_ADMIN['password']}\n"
+        f"  Users    demo_ayu@demo.lakoo.id (and demo_budi, demo_citra, ...) / lakoo-demo-pass\n"
         f"Press Ctrl-C to stop everything.\n"
     )
     try:
@@ -288,7 +283,7 @@ def demo(
         console.print("stopped API, worker" + (" and embedded stores" if started_here else ""))
 
 
-DEMO_ADMIN = {"email": "admin@lakoo.test", "username": "admin", "password": "lakoo-admin-demo"}
+DEMO_ADMIN = {"email": "admin@demo.lakoo.id", "username": "admin", "password": "lakoo-admin-demo"}
 
 
 def _ensure_demo_accounts(db_url: str) -> None:
@@ -308,6 +303,52 @@ def _ensure_demo_accounts(db_url: str) -> None:
             await database.dispose()
 
     asyncio.run(_create())
+
+
+def _seed(db_url: str, *, users_count: int, seed: int, progress: Progress):  # noqa: ANN202
+    from commerce.core.db import Database
+    from serving.seed import seed_demo
+
+    tasks: dict[str, int] = {}
+
+    def report(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(f"seeding {step}", total=total)
+        progress.update(tasks[step], completed=done, total=total)
+
+    async def _run():  # noqa: ANN202
+        database = Database(db_url, pool_size=2)
+        try:
+            return await seed_demo(database, users_count=users_count, seed=seed, progress=report)
+        finally:
+            await database.dispose()
+
+    summary = asyncio.run(_run())
+    if summary.skipped:
+        progress.console.print("demo data already loaded")
+    return summary
+
+
+@app.command()
+def seed(
+    users: Annotated[int, typer.Option(min=2, max=100_000, help="how many demo users")] = 60,
+    random_seed: Annotated[int, typer.Option("--seed", help="random seed: same seed, same data")] = 7,
+) -> None:
+    """Load demo data through the services (skipped when it is already there)."""
+    from commerce.core.migrate import upgrade
+
+    db_url, _ = resolve_store_urls(get_settings())
+    upgrade(db_url)
+    with _progress_bars() as progress:
+        summary = _seed(db_url, users_count=users, seed=random_seed, progress=progress)
+    console.print(summary)
+
+
+def _progress_bars() -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console)
 
 
 def _wait_http(url: str, *, timeout: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from commerce.auth.service import AuthConfig
 from commerce.auth.tokens import AccessClaims
 from commerce.core.errors import Unauthenticated
 from commerce.core.redis import RedisStore
+from commerce.feed.service import FeedConfig
 from serving.state import AppState
 
 
@@ -86,3 +87,13 @@ def client_ip(request: Request) -> str:
 
 
 ClientIP = Annotated[str, Depends(client_ip)]
+
+
+def get_feed_config(state: State) -> FeedConfig:
+    return state.feed
+
+
+FeedConfigDep = Annotated[FeedConfig, Depends(get_feed_config)]
+
+Limit = Annotated[int, Query(ge=1, le=100, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=500, description="next_cursor from the previous page")]

@@ -8,6 +8,7 @@ from commerce.auth.service import AuthConfig
 from commerce.core.db import Database
 from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
+from commerce.feed.service import FeedConfig
 
 
 @dataclass
@@ -16,6 +17,7 @@ class AppState:
     db: Database
     redis: RedisStore
     auth: AuthConfig
+    feed: FeedConfig
 
 
 def auth_config(settings: Settings) -> AuthConfig:
@@ -29,3 +31,7 @@ def auth_config(settings: Settings) -> AuthConfig:
         max_failures_per_ip=settings.login_max_failures_per_ip,
         failure_window_s=settings.login_window_s,
     )
+
+
+def feed_config(settings: Settings) -> FeedConfig:
+    return FeedConfig(fanout_threshold=settings.feed_fanout_threshold)

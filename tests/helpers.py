@@ -39,3 +39,13 @@ def assert_problem(response: httpx.Response, status: int, code: str | None = Non
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+async def admin_headers(client: httpx.AsyncClient, db, email: str = "root@example.com") -> dict[str, str]:  # noqa: ANN001
+    """An admin made the way production makes the first one (the create-admin path), logged in."""
+    from commerce.auth import service as auth
+
+    async with db.session() as session:
+        await auth.create_admin(session, email=email, password=PASSWORD, username=email.split("@")[0])
+    tokens = await login(client, email)
+    return {"Authorization": f"Bearer {tokens['access_token']}"}

@@ -25,7 +25,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-CONTEXT_SCHEMAS = ("platform", "auth", "users")
+CONTEXT_SCHEMAS = ("platform", "auth", "users", "catalog", "social", "content", "interactions")
 
 
 class Base(DeclarativeBase):

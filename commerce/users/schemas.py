@@ -30,7 +30,21 @@ class PublicProfile(BaseModel):
     display_name: str
     bio: str
     avatar_url: str | None
+    followers_count: int = 0
+    following_count: int = 0
+    posts_count: int = 0
     created_at: datetime
+
+
+class AuthorCard(BaseModel):
+    """The slice of a profile shown next to a post or comment."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    username: str
+    display_name: str
+    avatar_url: str | None
 
 
 class MyProfile(PublicProfile):

@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core.clock import utcnow
 from commerce.users.errors import UsernameTaken, UserNotFound
 from commerce.users.models import UserProfile
-from commerce.users.schemas import ProfileUpdate, PublicProfile
+from commerce.users.schemas import AuthorCard, ProfileUpdate, PublicProfile
 
 
 async def username_taken(session: AsyncSession, *, username: str) -> bool:
@@ -54,3 +55,44 @@ async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: 
         await session.rollback()
         raise UsernameTaken() from exc
     return PublicProfile.model_validate(profile)
+
+
+async def ensure_exists(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    if await session.scalar(select(UserProfile.id).where(UserProfile.id == user_id)) is None:
+        raise UserNotFound()
+
+
+async def author_cards(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AuthorCard]:
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(UserProfile.id, UserProfile.username, UserProfile.display_name, UserProfile.avatar_url)
+        .where(UserProfile.id.in_(ids))
+    )
+    return {row.id: AuthorCard.model_validate(row) for row in rows}
+
+
+async def adjust_counts(session: AsyncSession, *, user_id: uuid.UUID, followers: int = 0, following: int = 0,
+                        posts: int = 0) -> None:
+    """Joins the caller's transaction. An in-place increment holds the row lock until commit, so
+    concurrent follows serialise on it and the counter stays exact."""
+    await session.execute(
+        update(UserProfile)
+        .where(UserProfile.id == user_id)
+        .values(followers_count=UserProfile.followers_count + followers,
+                following_count=UserProfile.following_count + following,
+                posts_count=UserProfile.posts_count + posts)
+    )
+
+
+async def followers_count(session: AsyncSession, *, user_id: uuid.UUID) -> int:
+    return int(await session.scalar(select(UserProfile.followers_count).where(UserProfile.id == user_id)) or 0)
+
+
+async def followers_counts(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(select(UserProfile.id, UserProfile.followers_count).where(UserProfile.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}

@@ -9,15 +9,17 @@ import signal
 
 from commerce.core.eventbus import Consumer, Handler, run_relay
 from commerce.core.settings import Settings
+from commerce.feed.handlers import make_handlers as feed_handlers
 from commerce.users.handlers import HANDLERS as USERS_HANDLERS
 from serving.app import close_state, open_state
+from serving.state import feed_config
 
 log = logging.getLogger("lakoo.worker")
 
 
-def all_handlers() -> list[Handler]:
+def all_handlers(settings: Settings) -> list[Handler]:
     """Every context's consumers; a new context adds its list here."""
-    return [*USERS_HANDLERS]
+    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings))]
 
 
 async def run_worker(settings: Settings, *, handlers: list[Handler] | None = None,
@@ -31,7 +33,7 @@ async def run_worker(settings: Settings, *, handlers: list[Handler] | None = Non
     consumers = [
         Consumer(state.db, state.redis, handler, max_attempts=settings.consumer_max_attempts,
                  retry_base_s=settings.consumer_retry_base_s, block_ms=settings.consumer_block_ms)
-        for handler in (handlers if handlers is not None else all_handlers())
+        for handler in (handlers if handlers is not None else all_handlers(settings))
     ]
     tasks = [asyncio.create_task(
         run_relay(state.db, state.redis, stop, batch_size=settings.outbox_batch_size,

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from commerce.core.outbox import OutboxEvent
-from tests.helpers import PASSWORD, assert_problem, login, register, user_with_token
+from tests.helpers import PASSWORD, admin_headers, assert_problem, login, register, user_with_token
 
 
 # ---------------------------------------------------------------- register
@@ -241,17 +241,8 @@ def _hs_with_public_key(claims: dict, public_pem: bytes) -> str:
 
 
 # ---------------------------------------------------------------- roles
-async def _admin(client, db) -> dict[str, str]:
-    from commerce.auth import service as auth
-
-    async with db.session() as session:
-        await auth.create_admin(session, email="root@example.com", password=PASSWORD, username="root")
-    tokens = await login(client, "root@example.com")
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
 async def test_admin_grants_and_revokes_roles(client, db):
-    admin = await _admin(client, db)
+    admin = await admin_headers(client, db)
     user = await register(client)
     granted = await client.post(f"/api/auth/users/{user['id']}/roles", json={"role": "seller"}, headers=admin)
     assert granted.status_code == 200 and granted.json()["roles"] == ["buyer", "seller"]
@@ -267,7 +258,7 @@ async def test_admin_grants_and_revokes_roles(client, db):
 
 
 async def test_role_grants_need_admin_and_valid_input(client, db):
-    admin = await _admin(client, db)
+    admin = await admin_headers(client, db)
     user, user_headers = await user_with_token(client)
     assert_problem(await client.post(f"/api/auth/users/{user['id']}/roles", json={"role": "admin"},
                                      headers=user_headers), 403, "role_required")

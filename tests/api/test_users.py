@@ -72,7 +72,8 @@ async def test_public_profile_hides_private_fields(client):
     assert response.status_code == 200
     body = response.json()
     assert body["username"] == "budi"
-    assert set(body) == {"id", "username", "display_name", "bio", "avatar_url", "created_at"}
+    assert set(body) == {"id", "username", "display_name", "bio", "avatar_url", "created_at", "followers_count",
+                         "following_count", "posts_count"}
 
 
 async def test_public_profile_unknown_and_malformed_ids(client):

@@ -45,7 +45,9 @@ async def test_create_admin_validates_input(settings, db):
 
 async def test_db_current_and_services_status(settings, db):
     current = await _invoke(settings, ["db", "current"])
-    assert current.exit_code == 0 and "code head: 0001" in current.output
+    from commerce.core.migrate import head_revision
+
+    assert current.exit_code == 0 and f"database: {head_revision()}\ncode head: {head_revision()}" in current.output
     status = await _invoke(settings, ["services", "status"])
     assert status.exit_code == 0 and "postgres" in status.output and "LAKOO_DATABASE_URL" in status.output
 

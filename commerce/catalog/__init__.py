@@ -1,0 +1,2 @@
+"""catalog (was product-service + brand-service): categories, brands, products and variants, search,
+and the draft → review → active lifecycle that decides what is public and taggable."""

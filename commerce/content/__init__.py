@@ -1,0 +1,1 @@
+"""content (was content-service): posts, images, hashtags, product tags, likes, saves, comments."""

@@ -1,0 +1,283 @@
+"""Post, like, save and comment use cases. Each commits once, with its counters, its outbox event
+and its server-side interaction in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commerce.catalog import service as catalog
+from commerce.content import queries
+from commerce.content.errors import CommentNotFound, InvalidProductTag, PostNotFound, ReplyTooDeep
+from commerce.content.hashtags import normalise_tag, parse_hashtags
+from commerce.content.models import Comment, Post, PostHashtag, PostImage, PostLike, PostProductTag, PostSave
+from commerce.content.schemas import (
+    CommentCreate,
+    CommentOut,
+    PostCard,
+    PostCreate,
+    PostUpdate,
+    ProductTagIn,
+    ViewerState,
+)
+from commerce.core import outbox
+from commerce.core.clock import utcnow
+from commerce.core.ids import uuid7
+from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.interactions import service as interactions
+from commerce.social import service as social
+from commerce.users import service as users
+
+
+async def _visible_post(session: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID | None,
+                        lock: bool = False) -> Post:
+    """Deleted posts and posts across a block do not exist for the viewer (404, not 403: a block is
+    not announced)."""
+    query = select(Post).where(Post.id == post_id, Post.status == "active")
+    if lock:
+        query = query.with_for_update()
+    post = await session.scalar(query)
+    if post is None:
+        raise PostNotFound()
+    if viewer_id is not None and viewer_id != post.author_id and await social.is_blocked_between(
+        session, a=viewer_id, b=post.author_id
+    ):
+        raise PostNotFound()
+    return post
+
+
+async def _own_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID) -> Post:
+    post = await session.scalar(select(Post).where(Post.id == post_id, Post.status == "active").with_for_update())
+    if post is None or post.author_id != user_id:
+        raise PostNotFound()  # someone else's post is indistinguishable from no post
+    return post
+
+
+async def _check_tags(session: AsyncSession, tags: list[ProductTagIn], image_count: int) -> None:
+    for tag in tags:
+        if tag.image_index is not None and tag.image_index >= image_count:
+            raise InvalidProductTag(f"image_index {tag.image_index} but the post has {image_count} images")
+    if tags:
+        await catalog.ensure_taggable(session, tags=[(t.product_id, t.variant_id) for t in tags])
+
+
+def _add_tags(session: AsyncSession, post_id: uuid.UUID, tags: list[ProductTagIn]) -> None:
+    for position, tag in enumerate(tags):
+        session.add(PostProductTag(post_id=post_id, position=position, product_id=tag.product_id,
+                                   variant_id=tag.variant_id, image_index=tag.image_index, x=tag.x, y=tag.y))
+
+
+def _add_hashtags(session: AsyncSession, post: Post) -> list[str]:
+    tags = parse_hashtags(post.text)
+    for tag in tags:
+        session.add(PostHashtag(post_id=post.id, tag=tag, created_at=post.created_at))
+    return tags
+
+
+async def _card(session: AsyncSession, post_id: uuid.UUID, viewer_id: uuid.UUID | None) -> PostCard:
+    cards = await queries.post_cards(session, post_ids=[post_id], viewer_id=viewer_id)
+    if post_id not in cards:
+        raise PostNotFound()
+    return cards[post_id]
+
+
+async def create_post(session: AsyncSession, *, author_id: uuid.UUID, data: PostCreate) -> PostCard:
+    await _check_tags(session, data.product_tags, len(data.images))
+    now = utcnow()
+    post = Post(id=uuid7(), author_id=author_id, text=data.text, status="active", like_count=0, comment_count=0,
+                save_count=0, created_at=now, updated_at=now, deleted_at=None)
+    session.add(post)
+    await session.flush()
+    for position, image in enumerate(data.images):
+        session.add(PostImage(post_id=post.id, position=position, url=str(image.url), width=image.width,
+                              height=image.height))
+    hashtags = _add_hashtags(session, post)
+    _add_tags(session, post.id, data.product_tags)
+    await users.adjust_counts(session, user_id=author_id, posts=1)
+    outbox.publish(session, "post.created", {
+        "post_id": str(post.id), "author_id": str(author_id), "created_at": now.isoformat(), "hashtags": hashtags,
+        "product_ids": sorted({str(t.product_id) for t in data.product_tags}),
+    })
+    await session.commit()
+    return await _card(session, post.id, author_id)
+
+
+async def update_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID, data: PostUpdate) -> PostCard:
+    post = await _own_post(session, post_id=post_id, user_id=user_id)
+    if data.product_tags is not None:
+        image_count = len(list(await session.scalars(select(PostImage.position).where(PostImage.post_id == post_id))))
+        await _check_tags(session, data.product_tags, image_count)
+        await session.execute(delete(PostProductTag).where(PostProductTag.post_id == post_id))
+        _add_tags(session, post_id, data.product_tags)
+    if data.text is not None and data.text != post.text:
+        post.text = data.text
+        await session.execute(delete(PostHashtag).where(PostHashtag.post_id == post_id))
+        _add_hashtags(session, post)
+    post.updated_at = utcnow()
+    await session.commit()
+    return await _card(session, post_id, user_id)
+
+
+async def delete_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Soft delete: the row stays for analytics and moderation; every read path filters it."""
+    post = await _own_post(session, post_id=post_id, user_id=user_id)
+    now = utcnow()
+    post.status, post.deleted_at, post.updated_at = "deleted", now, now
+    await users.adjust_counts(session, user_id=user_id, posts=-1)
+    outbox.publish(session, "post.deleted", {"post_id": str(post_id), "author_id": str(user_id),
+                                             "deleted_at": now.isoformat()})
+    await session.commit()
+
+
+async def get_post(session: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID | None) -> PostCard:
+    await _visible_post(session, post_id=post_id, viewer_id=viewer_id)
+    return await _card(session, post_id, viewer_id)
+
+
+async def _viewer_state(session: AsyncSession, post_id: uuid.UUID, user_id: uuid.UUID) -> ViewerState:
+    liked = await session.scalar(select(PostLike.post_id).where(PostLike.post_id == post_id,
+                                                                PostLike.user_id == user_id))
+    saved = await session.scalar(select(PostSave.post_id).where(PostSave.post_id == post_id,
+                                                                PostSave.user_id == user_id))
+    return ViewerState(liked=liked is not None, saved=saved is not None)
+
+
+async def _toggle(session: AsyncSession, *, model: type[PostLike] | type[PostSave], counter: str, post_id: uuid.UUID,
+                  user_id: uuid.UUID, on: bool) -> bool:
+    """Insert-or-nothing on the (post, user) key decides whether anything changed; the counter moves
+    only then, with an in-place increment under the row lock, so concurrent likes stay exact."""
+    if on:
+        result = await session.execute(insert(model).values(post_id=post_id, user_id=user_id, created_at=utcnow())
+                                       .on_conflict_do_nothing().returning(model.post_id))
+    else:
+        result = await session.execute(delete(model).where(model.post_id == post_id, model.user_id == user_id)
+                                       .returning(model.post_id))
+    changed = result.first() is not None
+    if changed:
+        column = getattr(Post, counter)
+        await session.execute(update(Post).where(Post.id == post_id).values({counter: column + (1 if on else -1)}))
+    return changed
+
+
+async def like_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID, liked: bool = True,
+                    surface: str | None = None) -> ViewerState:
+    post = await _visible_post(session, post_id=post_id, viewer_id=user_id)
+    changed = await _toggle(session, model=PostLike, counter="like_count", post_id=post_id, user_id=user_id, on=liked)
+    if changed and liked:
+        interactions.record(session, user_id=user_id, event_type="like", post_id=post_id, surface=surface)
+        outbox.publish(session, "post.liked", {"post_id": str(post_id), "author_id": str(post.author_id),
+                                               "user_id": str(user_id), "liked_at": utcnow().isoformat()})
+    await session.commit()
+    return await _viewer_state(session, post_id, user_id)
+
+
+async def save_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID, saved: bool = True,
+                    surface: str | None = None) -> ViewerState:
+    await _visible_post(session, post_id=post_id, viewer_id=user_id)
+    changed = await _toggle(session, model=PostSave, counter="save_count", post_id=post_id, user_id=user_id, on=saved)
+    if changed and saved:
+        interactions.record(session, user_id=user_id, event_type="save", post_id=post_id, surface=surface)
+    await session.commit()
+    return await _viewer_state(session, post_id, user_id)
+
+
+async def add_comment(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID,
+                      data: CommentCreate) -> CommentOut:
+    post = await _visible_post(session, post_id=post_id, viewer_id=user_id)
+    if data.parent_id is not None:
+        parent = await session.scalar(select(Comment).where(Comment.id == data.parent_id, Comment.post_id == post_id,
+                                                            Comment.status == "active"))
+        if parent is None:
+            raise CommentNotFound()
+        if parent.parent_id is not None:
+            raise ReplyTooDeep()
+    now = utcnow()
+    comment = Comment(id=uuid7(), post_id=post_id, author_id=user_id, parent_id=data.parent_id, text=data.text,
+                      status="active", created_at=now, deleted_at=None)
+    session.add(comment)
+    await session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + 1))
+    interactions.record(session, user_id=user_id, event_type="comment", post_id=post_id)
+    outbox.publish(session, "post.commented", {
+        "post_id": str(post_id), "author_id": str(post.author_id), "comment_id": str(comment.id),
+        "user_id": str(user_id), "parent_id": str(data.parent_id) if data.parent_id else None,
+        "commented_at": now.isoformat(),
+    })
+    await session.commit()
+    authors = await users.author_cards(session, user_ids=[user_id])
+    return CommentOut(id=comment.id, post_id=post_id, parent_id=comment.parent_id, author=authors[user_id],
+                      text=comment.text, created_at=now)
+
+
+async def delete_comment(session: AsyncSession, *, comment_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """The comment's author or the post's author may remove it; anyone else sees 404."""
+    row = (await session.execute(
+        select(Comment, Post.author_id).join(Post, Post.id == Comment.post_id)
+        .where(Comment.id == comment_id, Comment.status == "active").with_for_update(of=Comment)
+    )).first()
+    if row is None or user_id not in (row[0].author_id, row[1]):
+        raise CommentNotFound()
+    comment = row[0]
+    comment.status, comment.deleted_at = "deleted", utcnow()
+    await session.execute(update(Post).where(Post.id == comment.post_id)
+                          .values(comment_count=Post.comment_count - 1))
+    await session.commit()
+
+
+async def list_comments(session: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID | None,
+                        cursor: str | None, limit: int = 20) -> Page[CommentOut]:
+    """Oldest first, replies inline with their parent_id, so clients can thread one level."""
+    await _visible_post(session, post_id=post_id, viewer_id=viewer_id)
+    query = select(Comment).where(Comment.post_id == post_id, Comment.status == "active")
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        try:
+            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor() from exc
+        query = query.where(tuple_(Comment.created_at, Comment.id) > key)
+    hidden = await social.hidden_user_ids(session, viewer_id=viewer_id)
+    if hidden:
+        query = query.where(Comment.author_id.not_in(hidden))
+    rows = list(await session.scalars(query.order_by(Comment.created_at, Comment.id).limit(limit + 1)))
+    authors = await users.author_cards(session, user_ids={c.author_id for c in rows[:limit]})
+    items = [CommentOut(id=c.id, post_id=c.post_id, parent_id=c.parent_id, author=authors[c.author_id], text=c.text,
+                        created_at=c.created_at) for c in rows[:limit] if c.author_id in authors]
+    next_cursor = encode_cursor(rows[limit - 1].created_at.isoformat(), str(rows[limit - 1].id)) \
+        if len(rows) > limit else None
+    return Page[CommentOut](items=items, next_cursor=next_cursor)
+
+
+async def posts_by_user(session: AsyncSession, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None,
+                        cursor: str | None, limit: int = 20) -> Page[PostCard]:
+    await users.ensure_exists(session, user_id=user_id)
+    if viewer_id is not None and viewer_id != user_id and await social.is_blocked_between(
+        session, a=viewer_id, b=user_id
+    ):
+        return Page[PostCard](items=[], next_cursor=None)
+    query = queries.active_posts().where(Post.author_id == user_id)
+    return await queries.page_of_posts(session, query, viewer_id=viewer_id, cursor=cursor, limit=limit)
+
+
+async def posts_by_hashtag(session: AsyncSession, *, tag: str, viewer_id: uuid.UUID | None, cursor: str | None,
+                           limit: int = 20) -> Page[PostCard]:
+    query = queries.active_posts().join(PostHashtag, PostHashtag.post_id == Post.id).where(
+        PostHashtag.tag == normalise_tag(tag.lstrip("#")))
+    return await queries.page_of_posts(session, query, viewer_id=viewer_id, cursor=cursor, limit=limit)
+
+
+async def post_ref(session: AsyncSession, *, post_id: uuid.UUID) -> tuple[uuid.UUID, str] | None:
+    """(author_id, status) — for consumers deciding whether an event still matters."""
+    row = (await session.execute(select(Post.author_id, Post.status).where(Post.id == post_id))).first()
+    return (row[0], row[1]) if row else None
+
+
+# The read side other contexts (the feeds) use, published through this module as GUIDE.md asks.
+post_cards = queries.post_cards
+posts_by_authors = queries.posts_by_authors
+post_refs = queries.post_refs
+parse_post_cursor = queries.parse_post_cursor
+post_cursor = queries.post_cursor

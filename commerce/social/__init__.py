@@ -1,0 +1,1 @@
+"""social (was part of feed-service): the follow graph and blocks."""

@@ -1,0 +1,175 @@
+"""The follow graph and blocks. Follow/unfollow/block keep the profile counters exact in the same
+transaction and announce `user.followed` through the outbox for the feed's backfill."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commerce.core import outbox
+from commerce.core.clock import utcnow
+from commerce.core.pagination import Page, decode_cursor, encode_cursor
+from commerce.social.errors import Blocked, CannotBlockSelf, CannotFollowSelf
+from commerce.social.models import Block, Follow
+from commerce.social.schemas import Connection, Relationship
+from commerce.users import service as users
+
+
+async def is_blocked_between(session: AsyncSession, *, a: uuid.UUID, b: uuid.UUID) -> bool:
+    """Either direction: a block hides both people from each other."""
+    return bool(await session.scalar(select(exists().where(or_(
+        and_(Block.blocker_id == a, Block.blocked_id == b),
+        and_(Block.blocker_id == b, Block.blocked_id == a),
+    )))))
+
+
+async def hidden_user_ids(session: AsyncSession, *, viewer_id: uuid.UUID | None) -> set[uuid.UUID]:
+    """Everyone the viewer blocked or was blocked by: filtered out of every feed and listing."""
+    if viewer_id is None:
+        return set()
+    rows = await session.execute(
+        select(Block.blocked_id).where(Block.blocker_id == viewer_id)
+        .union_all(select(Block.blocker_id).where(Block.blocked_id == viewer_id))
+    )
+    return {row[0] for row in rows}
+
+
+async def _remove_follow(session: AsyncSession, follower_id: uuid.UUID, followee_id: uuid.UUID) -> bool:
+    removed = await session.execute(
+        delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
+        .returning(Follow.follower_id)
+    )
+    if removed.first() is None:
+        return False
+    await users.adjust_counts(session, user_id=follower_id, following=-1)
+    await users.adjust_counts(session, user_id=followee_id, followers=-1)
+    return True
+
+
+async def follow(session: AsyncSession, *, follower_id: uuid.UUID, followee_id: uuid.UUID) -> Relationship:
+    if follower_id == followee_id:
+        raise CannotFollowSelf()
+    await users.ensure_exists(session, user_id=followee_id)
+    if await is_blocked_between(session, a=follower_id, b=followee_id):
+        raise Blocked()
+    now = utcnow()
+    inserted = await session.execute(
+        insert(Follow).values(follower_id=follower_id, followee_id=followee_id, created_at=now)
+        .on_conflict_do_nothing().returning(Follow.follower_id)
+    )
+    if inserted.first() is not None:  # idempotent: a repeated follow changes nothing
+        await users.adjust_counts(session, user_id=follower_id, following=1)
+        await users.adjust_counts(session, user_id=followee_id, followers=1)
+        outbox.publish(session, "user.followed", {"follower_id": str(follower_id), "followee_id": str(followee_id),
+                                                  "followed_at": now.isoformat()})
+    await session.commit()
+    return await relationship(session, viewer_id=follower_id, other_id=followee_id)
+
+
+async def unfollow(session: AsyncSession, *, follower_id: uuid.UUID, followee_id: uuid.UUID) -> Relationship:
+    await users.ensure_exists(session, user_id=followee_id)
+    await _remove_follow(session, follower_id, followee_id)
+    await session.commit()
+    return await relationship(session, viewer_id=follower_id, other_id=followee_id)
+
+
+async def block(session: AsyncSession, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> Relationship:
+    """Blocking also ends follows in both directions, so neither sees the other in following feeds."""
+    if blocker_id == blocked_id:
+        raise CannotBlockSelf()
+    await users.ensure_exists(session, user_id=blocked_id)
+    await session.execute(
+        insert(Block).values(blocker_id=blocker_id, blocked_id=blocked_id, created_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+    await _remove_follow(session, blocker_id, blocked_id)
+    await _remove_follow(session, blocked_id, blocker_id)
+    await session.commit()
+    return await relationship(session, viewer_id=blocker_id, other_id=blocked_id)
+
+
+async def unblock(session: AsyncSession, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> Relationship:
+    await users.ensure_exists(session, user_id=blocked_id)
+    await session.execute(delete(Block).where(Block.blocker_id == blocker_id, Block.blocked_id == blocked_id))
+    await session.commit()
+    return await relationship(session, viewer_id=blocker_id, other_id=blocked_id)
+
+
+async def relationship(session: AsyncSession, *, viewer_id: uuid.UUID, other_id: uuid.UUID) -> Relationship:
+    def _follow(a: uuid.UUID, b: uuid.UUID):  # noqa: ANN202
+        return exists().where(Follow.follower_id == a, Follow.followee_id == b)
+
+    row = (await session.execute(select(
+        _follow(viewer_id, other_id),
+        _follow(other_id, viewer_id),
+        exists().where(Block.blocker_id == viewer_id, Block.blocked_id == other_id),
+    ))).one()
+    return Relationship(following=row[0], followed_by=row[1], blocking=row[2])
+
+
+async def _connections(session: AsyncSession, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None, followers: bool,
+                       cursor: str | None, limit: int) -> Page[Connection]:
+    if viewer_id is not None and viewer_id != user_id and await is_blocked_between(session, a=viewer_id, b=user_id):
+        raise Blocked()
+    await users.ensure_exists(session, user_id=user_id)
+    mine, other = (Follow.followee_id, Follow.follower_id) if followers else (Follow.follower_id, Follow.followee_id)
+    query = select(other, Follow.created_at).where(mine == user_id)
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        try:
+            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+        except (TypeError, ValueError) as exc:
+            from commerce.core.pagination import InvalidCursor
+
+            raise InvalidCursor() from exc
+        query = query.where(tuple_(Follow.created_at, other) < key)
+    hidden = await hidden_user_ids(session, viewer_id=viewer_id)
+    if hidden:
+        query = query.where(other.not_in(hidden))
+    rows = (await session.execute(query.order_by(Follow.created_at.desc(), other.desc()).limit(limit + 1))).all()
+    cards = await users.author_cards(session, user_ids=[r[0] for r in rows[:limit]])
+    items = [Connection(user=cards[r[0]], since=r[1]) for r in rows[:limit] if r[0] in cards]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(last[1].isoformat(), str(last[0]))
+    return Page[Connection](items=items, next_cursor=next_cursor)
+
+
+async def followers(session: AsyncSession, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None, cursor: str | None,
+                    limit: int = 20) -> Page[Connection]:
+    return await _connections(session, user_id=user_id, viewer_id=viewer_id, followers=True, cursor=cursor,
+                              limit=limit)
+
+
+async def following(session: AsyncSession, *, user_id: uuid.UUID, viewer_id: uuid.UUID | None, cursor: str | None,
+                    limit: int = 20) -> Page[Connection]:
+    return await _connections(session, user_id=user_id, viewer_id=viewer_id, followers=False, cursor=cursor,
+                              limit=limit)
+
+
+async def followee_ids(session: AsyncSession, *, user_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await session.scalars(select(Follow.followee_id).where(Follow.follower_id == user_id))
+    return set(rows)
+
+
+async def iter_follower_ids(session: AsyncSession, *, user_id: uuid.UUID,
+                            batch_size: int = 1000) -> AsyncIterator[list[uuid.UUID]]:
+    """Keyset-paged follower ids for fan-out (on the followee index): constant memory whatever the
+    follower count."""
+    last: tuple[datetime, uuid.UUID] | None = None
+    while True:
+        query = select(Follow.created_at, Follow.follower_id).where(Follow.followee_id == user_id)
+        if last is not None:
+            query = query.where(tuple_(Follow.created_at, Follow.follower_id) > last)
+        rows = (await session.execute(
+            query.order_by(Follow.created_at, Follow.follower_id).limit(batch_size))).all()
+        if not rows:
+            return
+        yield [row[1] for row in rows]
+        last = (rows[-1][0], rows[-1][1])
