@@ -19,13 +19,30 @@ from commerce.core.settings import Settings, get_settings
 from serving import problems
 from serving.logging import configure_logging
 from serving.middleware import RequestContextMiddleware
-from serving.routers import auth, catalog, content, feed, interactions, social, system, users
+from serving.routers import (
+    addresses,
+    auth,
+    cart,
+    catalog,
+    content,
+    feed,
+    interactions,
+    inventory,
+    orders,
+    payments,
+    reviews,
+    shipping,
+    social,
+    system,
+    users,
+)
 from serving.state import AppState, auth_config, feed_config
 
 log = logging.getLogger("lakoo.app")
 
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
-           interactions.router, feed.router]
+           interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
+           cart.router, orders.router, reviews.router]
 
 
 async def open_state(settings: Settings) -> AppState:

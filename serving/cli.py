@@ -72,8 +72,8 @@ def services_status() -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply migrations up to REVISION (default: head)."""
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
+    """Apply migrations up to REVISION (default: every head)."""
     from commerce.core.migrate import upgrade
 
     db_url, _ = resolve_store_urls(get_settings())
@@ -319,7 +319,8 @@ def _seed(db_url: str, *, users_count: int, seed: int, progress: Progress):  # n
     async def _run():  # noqa: ANN202
         database = Database(db_url, pool_size=2)
         try:
-            return await seed_demo(database, users_count=users_count, seed=seed, progress=report)
+            return await seed_demo(database, users_count=users_count, seed=seed, settings=get_settings(),
+                                   progress=report)
         finally:
             await database.dispose()
 

@@ -15,6 +15,7 @@ from commerce.auth.service import AuthConfig
 from commerce.auth.tokens import AccessClaims
 from commerce.core.errors import Unauthenticated
 from commerce.core.redis import RedisStore
+from commerce.core.settings import Settings
 from commerce.feed.service import FeedConfig
 from serving.state import AppState
 
@@ -24,6 +25,13 @@ def get_state(request: Request) -> AppState:
 
 
 State = Annotated[AppState, Depends(get_state)]
+
+
+def get_settings_dep(state: State) -> Settings:
+    return state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def get_session(state: State) -> AsyncIterator[AsyncSession]:

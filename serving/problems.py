@@ -17,6 +17,7 @@ from commerce.core.errors import DomainError, Throttled
 log = logging.getLogger("lakoo.errors")
 
 KIND_STATUS = {
+    "bad_request": 400,
     "invalid": 422,
     "unauthenticated": 401,
     "forbidden": 403,
@@ -35,7 +36,7 @@ HTTP_CODES = {
 
 
 def problem(status: int, code: str, detail: str, *, title: str | None = None, instance: str | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+            headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> JSONResponse:
     body = {
         "type": f"urn:lakoo:problem:{code}",
         "title": title or HTTPStatus(status).phrase,
@@ -43,8 +44,9 @@ def problem(status: int, code: str, detail: str, *, title: str | None = None, in
         "detail": detail,
         "code": code,
         **({"instance": instance} if instance else {}),
-        **extra,
     }
+    for key, value in (extra or {}).items():  # a domain error's extras never overwrite the standard members
+        body[key if key not in body else f"{key}_detail"] = value
     response = JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
     return response
 
@@ -65,7 +67,7 @@ def install(app: FastAPI) -> None:
         if status == 401:
             headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
         return problem(status, exc.code, exc.detail, title=exc.title, instance=request.url.path,
-                       headers=headers, **exc.extra)
+                       headers=headers, extra=exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -74,7 +76,7 @@ def install(app: FastAPI) -> None:
         return problem(
             422, "malformed_json" if malformed else "validation_failed",
             "Request body is not valid JSON" if malformed else "Request failed validation",
-            title="Invalid input", instance=request.url.path, errors=errors,
+            title="Invalid input", instance=request.url.path, extra={"errors": errors},
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from commerce.addresses import service as addresses
+from commerce.addresses.schemas import AddressCreate
 from commerce.auth import service as auth
+from commerce.cart import service as cart
+from commerce.cart.schemas import AddItem
 from commerce.catalog import service as catalog
 from commerce.catalog.schemas import BrandCreate, CategoryCreate, ImageIn, ProductCreate, VariantCreate
 from commerce.content import service as content
@@ -21,8 +25,20 @@ from commerce.content.schemas import CommentCreate, PostCreate, ProductTagIn
 from commerce.content.schemas import ImageIn as PostImage
 from commerce.core.db import Database
 from commerce.core.errors import Conflict
+from commerce.core.settings import Settings
+from commerce.inventory import service as inventory
+from commerce.inventory.schemas import WarehouseCreate
+from commerce.orders import service as orders
+from commerce.orders.schemas import CheckoutIn, ShippingChoice
+from commerce.payments import service as payments
+from commerce.reviews import service as reviews
+from commerce.reviews.schemas import ReviewIn
+from commerce.shipping import service as shipping
 from commerce.social import service as social
 from commerce.users import service as users
+
+PROVINCES = ["DKI Jakarta", "Jawa Barat", "Jawa Tengah", "Jawa Timur", "Banten", "Bali", "Sumatera Utara",
+             "Sulawesi Selatan", "DI Yogyakarta", "Kalimantan Timur"]
 
 DEMO_PASSWORD = "lakoo-demo-pass"
 CATEGORIES = {
@@ -54,6 +70,9 @@ class SeedSummary:
     posts: int = 0
     likes: int = 0
     comments: int = 0
+    orders: int = 0
+    delivered: int = 0
+    reviews: int = 0
     skipped: bool = False
 
 
@@ -65,7 +84,7 @@ def _img(rng: random.Random, kind: str) -> dict:
             "width": 1080, "height": rng.choice([1080, 1350, 1440])}
 
 
-async def seed_demo(db: Database, *, users_count: int = 60, seed: int = 7,
+async def seed_demo(db: Database, *, users_count: int = 60, seed: int = 7, settings: Settings | None = None,
                     progress: Progress | None = None) -> SeedSummary:
     rng = random.Random(seed)
     summary = SeedSummary()
@@ -78,6 +97,8 @@ async def seed_demo(db: Database, *, users_count: int = 60, seed: int = 7,
         await _follows(session, rng, user_ids, summary, report)
         post_ids = await _posts(session, rng, user_ids, product_ids, summary, report)
         await _engagement(session, rng, user_ids, post_ids, summary, report)
+        await _stock(session, product_ids)
+        await _purchases(session, rng, user_ids, product_ids, settings or Settings(), summary, report)
     return summary
 
 
@@ -169,3 +190,56 @@ async def _engagement(session: AsyncSession, rng: random.Random, user_ids: list[
                     text=rng.choice(["Cakep!", "Beli di mana kak?", "Mau dong", "Keren banget 😍", "Info harga"])))
                 summary.comments += 1
         report("engagement", i + 1, len(user_ids))
+
+
+async def _stock(session: AsyncSession, product_ids: list[uuid.UUID]) -> None:
+    warehouse = await inventory.create_warehouse(session, data=WarehouseCreate(
+        code="WH-JKT-1", name="Gudang Cakung", province="DKI Jakarta", city="Jakarta Timur"))
+    for product_id in product_ids:
+        detail = await catalog.get_product(session, product_id=product_id, include_unpublished=True)
+        for variant in detail.variants:
+            await inventory.receive(session, warehouse_id=warehouse.id, variant_id=variant.id, quantity=40)
+
+
+async def _purchases(session: AsyncSession, rng: random.Random, user_ids: list[uuid.UUID],
+                     product_ids: list[uuid.UUID], settings: Settings, summary: SeedSummary, report: Progress) -> None:
+    """The Buyer journey for a share of the users, through the same services the API calls: cart →
+    checkout → pay (test provider) → ship → courier delivers → review."""
+    payment_secret, courier_secret = settings.webhook_secret("payments"), settings.webhook_secret("courier")
+    buyers = user_ids[: max(2, len(user_ids) * 2 // 5)]
+    for i, buyer in enumerate(buyers):
+        address = await addresses.create_address(session, user_id=buyer, data=AddressCreate(
+            label="Rumah", recipient=f"Pembeli {i}", phone="081234567890", province=rng.choice(PROVINCES),
+            city="Kota", district="Kecamatan", postal_code=f"{rng.randrange(10000, 99999)}",
+            street=f"Jl. Melati No. {rng.randrange(1, 200)}"))
+        for product_id in rng.sample(product_ids, k=rng.randint(1, 2)):
+            detail = await catalog.get_product(session, product_id=product_id, include_unpublished=False)
+            await cart.add_item(session, user_id=buyer, data=AddItem(
+                variant_id=detail.variants[0].id, quantity=rng.randint(1, 2), surface="following"))
+        placed, _ = await orders.checkout(session, buyer_id=buyer, idempotency_key=f"seed-{i}", data=CheckoutIn(
+            address_id=address.id, shipping=ShippingChoice(courier="test", service=rng.choice(["regular", "express"])),
+            payment_method=rng.choice(["bank_va", "ewallet", "card"])), reservation_ttl_s=settings.reservation_ttl_s)
+        summary.orders += len(placed["orders"])
+        if rng.random() < 0.85:
+            intent_id = uuid.UUID(placed["payment_intent_id"])
+            await payments.pay(session, intent_id=intent_id, buyer_id=buyer, method=None, scenario="success",
+                               secret=payment_secret)
+            # What the worker's payment.succeeded consumer does (it finds nothing left to do later).
+            await orders.mark_checkout_paid(session, checkout_id=uuid.UUID(placed["checkout_id"]),
+                                            payment_secret=payment_secret)
+            for order in placed["orders"]:
+                if rng.random() < 0.7:
+                    shipped = await orders.ship(session, order_id=uuid.UUID(order["id"]), tracking_number=None)
+                    if rng.random() < 0.8:
+                        for _ in range(3):
+                            await shipping.advance_test_shipment(session, shipment_id=uuid.UUID(shipped.tracking["id"]),
+                                                                 secret=courier_secret)
+                        await orders.mark_delivered(session, order_id=uuid.UUID(order["id"]))
+                        summary.delivered += 1
+                        if rng.random() < 0.7:
+                            item = order["items"][0]
+                            await reviews.create_review(session, buyer_id=buyer, data=ReviewIn(
+                                order_item_id=item["id"], rating=rng.choice([3, 4, 4, 5, 5, 5]),
+                                text=rng.choice(["Sesuai foto", "Pengiriman cepat", "Bahannya bagus", "Mantap!"])))
+                            summary.reviews += 1
+        report("orders", i + 1, len(buyers))

@@ -25,6 +25,9 @@ from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# Reference data the migrations seed (the courier rate card): kept between tests, never truncated.
+REFERENCE_TABLES = {"shipping.courier", "shipping.courier_service", "shipping.zone", "shipping.zone_province",
+                    "shipping.rate"}
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
@@ -81,7 +84,8 @@ def settings(store_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="session")
-async def db(settings: Settings) -> AsyncIterator[Database]:
+async def db(settings: Settings, redis: RedisStore) -> AsyncIterator[Database]:
+    # Depends on `redis` so the per-test clean-up can always flush both stores.
     database = Database(settings.database_url, pool_size=5)
     yield database
     await database.dispose()
@@ -110,7 +114,8 @@ async def _clean_stores(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         async with database.engine.begin() as conn:
             tables = (await conn.execute(text(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = ANY(:schemas)"), {"schemas": list(CONTEXT_SCHEMAS)})).scalars().all()
+                "WHERE schemaname = ANY(:schemas) AND schemaname || '.' || tablename <> ALL(:keep)"),
+                {"schemas": list(CONTEXT_SCHEMAS), "keep": sorted(REFERENCE_TABLES)})).scalars().all()
             if tables:
                 await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         await _flush_namespace(store)

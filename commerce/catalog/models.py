@@ -126,6 +126,7 @@ class ProductVariant(Base):
         CheckConstraint("price > 0", name="price_positive"),
         CheckConstraint("weight_grams > 0", name="weight_positive"),
         CheckConstraint(f"status IN {VARIANT_STATUSES!r}", name="status_known"),
+        CheckConstraint("available_qty IS NULL OR available_qty >= 0", name="available_not_negative"),
         {"schema": "catalog"},
     )
 
@@ -138,6 +139,9 @@ class ProductVariant(Base):
     price: Mapped[int] = mapped_column(BigInteger)
     weight_grams: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="active")
+    # Sellable units across warehouses, written by the inventory context in the transaction that
+    # moves the stock. NULL: inventory has never tracked this variant, which counts as in stock.
+    available_qty: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

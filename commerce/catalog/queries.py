@@ -60,9 +60,15 @@ def _cover_url() -> ColumnElement[str | None]:
     )
 
 
+def _variant_in_stock() -> ColumnElement[bool]:
+    """NULL stock means inventory has never tracked the variant: sold as before, so in stock."""
+    return and_(ProductVariant.status == "active",
+                or_(ProductVariant.available_qty.is_(None), ProductVariant.available_qty > 0))
+
+
 def _in_stock() -> ColumnElement[bool]:
-    # price_min is null exactly when the product has no active variant (see the model's checks).
-    return and_(Product.status == "active", Product.price_min.is_not(None))
+    return and_(Product.status == "active",
+                exists().where(ProductVariant.product_id == Product.id, _variant_in_stock()))
 
 
 def _card_columns() -> tuple[Any, ...]:
@@ -254,7 +260,8 @@ async def product_detail(session: AsyncSession, *, product: Product, all_variant
         brand=BrandOut.model_validate(brand) if brand else None,
         category=CategoryOut.model_validate(category),
         price_min=product.price_min, price_max=product.price_max, currency=product.currency,
-        in_stock=product.status == "active" and product.price_min is not None,
+        in_stock=product.status == "active" and bool(await session.scalar(select(exists().where(
+            ProductVariant.product_id == product.id, _variant_in_stock())))),
         popularity=product.popularity, rating_avg=product.rating_avg, rating_count=product.rating_count,
         variants=[VariantOut.model_validate(v) for v in variant_rows],
         images=[ImageOut.model_validate(i) for i in images],

@@ -186,9 +186,9 @@ class ImageOut(BaseModel):
 class ProductCard(BaseModel):
     """The slice of a product that feeds and posts show next to a tag.
 
-    `in_stock` means "active with at least one active variant" until the inventory context lands
-    and stock levels exist; then it will mean "some active variant has stock". `price_min` and
-    `price_max` are 0 when no variant is active (in_stock is then false)."""
+    `in_stock` means "active, and some active variant has stock" — `available_qty` is kept by the
+    inventory context; NULL means the variant's stock is not tracked and counts as in stock.
+    `price_min` and `price_max` are 0 when no variant is active (in_stock is then false)."""
 
     id: uuid.UUID
     name: str

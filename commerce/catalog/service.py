@@ -9,7 +9,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -356,3 +356,22 @@ async def product_cards(session: AsyncSession, *, product_ids: Iterable[uuid.UUI
     carries `status` and `in_stock` so callers decide how to show an archived product. Unknown ids
     are simply absent."""
     return await queries.product_cards(session, product_ids=product_ids)
+
+
+# --- stock state, written by the inventory context ----------------------------------------------
+
+async def variant_exists(session: AsyncSession, *, variant_id: uuid.UUID) -> bool:
+    """Whatever the variant's or product's status: stock may be received before a product goes live."""
+    return bool(await session.scalar(select(exists().where(ProductVariant.id == variant_id))))
+
+
+async def set_available(session: AsyncSession, *, variant_id: uuid.UUID, available: int) -> None:
+    """Inventory's total across warehouses, denormalised so cards and listings show the stock state
+    without asking inventory per row. Joins the caller's transaction (the one that moved the stock),
+    so the card can never disagree with a committed stock level."""
+    await session.execute(update(ProductVariant).where(ProductVariant.id == variant_id)
+                          .values(available_qty=max(0, available)))
+
+
+# Lookups for cart, checkout and reviews, published through this module (see lookups.py).
+from commerce.catalog.lookups import VariantSnapshot, set_rating, variant_snapshots  # noqa: E402, F401

@@ -25,7 +25,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-CONTEXT_SCHEMAS = ("platform", "auth", "users", "catalog", "social", "content", "interactions")
+CONTEXT_SCHEMAS = ("platform", "auth", "users", "catalog", "social", "content", "interactions", "addresses",
+                   "shipping", "inventory", "payments", "cart", "orders", "reviews")
 
 
 class Base(DeclarativeBase):

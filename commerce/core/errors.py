@@ -8,7 +8,8 @@ from typing import Any
 
 class DomainError(Exception):
     code: str = "domain_error"
-    kind: str = "invalid"  # invalid | unauthenticated | forbidden | not_found | conflict | throttled | unavailable
+    # bad_request | invalid | unauthenticated | forbidden | not_found | conflict | throttled | unavailable
+    kind: str = "invalid"
     title: str = "Request could not be processed"
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:

@@ -30,17 +30,19 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    """'heads': contexts may add migrations on parallel branches; every branch is applied."""
     command.upgrade(alembic_config(url), revision)
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    return ",".join(sorted(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())) or None
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as conn:
-        return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        heads = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads())
+    return ",".join(sorted(heads)) or None
 
 
 async def ensure_migrated(engine: AsyncEngine) -> None:

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     consumer_retry_base_s: float = 1.0
     consumer_block_ms: int = 1000
 
+    reservation_ttl_s: int = Field(15 * 60, description="how long checkout holds stock for an unpaid order")
+    payment_webhook_secret: str | None = Field(None, description="HMAC key of payment provider webhooks")
+    courier_webhook_secret: str | None = Field(None, description="HMAC key of courier tracking webhooks")
+    auto_complete_days: int = Field(7, description="delivered orders complete by themselves after this")
+
     feed_fanout_threshold: int = Field(10_000, description="authors above this many followers are merged at read")
 
     api_host: str = "127.0.0.1"
@@ -92,6 +97,20 @@ class Settings(BaseSettings):
         finally:
             candidate.unlink(missing_ok=True)
         return path.read_text().strip()
+
+
+    def webhook_secret(self, which: str) -> str:
+        """Explicit secrets in prod; in dev a stable key derived from the JWT secret, so the built-in
+        test provider and courier can sign their calls without any set-up."""
+        explicit = {"payments": self.payment_webhook_secret, "courier": self.courier_webhook_secret}[which]
+        if explicit:
+            return explicit
+        if self.env == "prod":
+            raise RuntimeError(f"LAKOO_{'PAYMENT' if which == 'payments' else 'COURIER'}_WEBHOOK_SECRET must be set")
+        import hashlib
+        import hmac
+
+        return hmac.new(self.resolved_jwt_secret().encode(), f"webhook:{which}".encode(), hashlib.sha256).hexdigest()
 
 
 @lru_cache

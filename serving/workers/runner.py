@@ -6,10 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from commerce.core.db import Database
 from commerce.core.eventbus import Consumer, Handler, run_relay
+from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
 from commerce.feed.handlers import make_handlers as feed_handlers
+from commerce.inventory.jobs import release_expired_job
+from commerce.orders.handlers import auto_complete_job
+from commerce.orders.handlers import make_handlers as orders_handlers
 from commerce.users.handlers import HANDLERS as USERS_HANDLERS
 from serving.app import close_state, open_state
 from serving.state import feed_config
@@ -17,9 +24,44 @@ from serving.state import feed_config
 log = logging.getLogger("lakoo.worker")
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Housekeeping that runs every `interval_s` in the worker (expired reservations, auto-completion).
+    Each run is its own transaction(s); returning how much it did lets the log say so."""
+
+    name: str
+    interval_s: float
+    fn: Callable[[Database, RedisStore, Settings], Awaitable[int]]
+
+
+def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
+    """Every context's periodic jobs; a new context adds its jobs here."""
+    return [
+        PeriodicJob("inventory.release-expired", 15, release_expired_job),
+        PeriodicJob("orders.auto-complete", 300, auto_complete_job),
+    ]
+
+
+async def run_periodic(job: PeriodicJob, db: Database, redis: RedisStore, settings: Settings,
+                       stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            done = await job.fn(db, redis, settings)
+            if done:
+                log.info("periodic job ran", extra={"job": job.name, "done": done})
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a failing job must not stop the worker; it runs again later
+            log.exception("periodic job failed", extra={"job": job.name})
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=job.interval_s)
+        except TimeoutError:
+            pass
+
+
 def all_handlers(settings: Settings) -> list[Handler]:
     """Every context's consumers; a new context adds its list here."""
-    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings))]
+    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings)]
 
 
 async def run_worker(settings: Settings, *, handlers: list[Handler] | None = None,
@@ -39,6 +81,8 @@ async def run_worker(settings: Settings, *, handlers: list[Handler] | None = Non
         run_relay(state.db, state.redis, stop, batch_size=settings.outbox_batch_size,
                   interval_s=settings.outbox_poll_interval_s), name="outbox-relay")]
     tasks += [asyncio.create_task(c.run(stop), name=f"consumer:{c.group}") for c in consumers]
+    tasks += [asyncio.create_task(run_periodic(job, state.db, state.redis, settings, stop), name=f"job:{job.name}")
+              for job in periodic_jobs(settings)]
     log.info("worker started", extra={"consumers": [c.group for c in consumers]})
     try:
         await stop.wait()

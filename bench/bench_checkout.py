@@ -1,0 +1,214 @@
+"""Checkout under contention and a webhook storm: `python -m bench.bench_checkout [--buyers 500] [--units 100]`.
+
+1. Race: BUYERS concurrent buyers check out one SKU that has UNITS units, over HTTP against the real
+   server. Exactly UNITS orders must succeed, the rest get 409 `out_of_stock`, and the stock ends at
+   0 available, never negative. Reported: checkouts/s, and pgbench's TPC-B tps on the same database
+   in the same run, with the ratio (goal ≥ 0.10).
+2. Webhook storm: each payment event delivered 10 times, shuffled, concurrently: exactly one
+   transition per payment, one `payment.succeeded` outbox row each, late `payment.failed` ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import re
+import secrets
+import shutil
+import subprocess
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bench.bench_social import make_users
+from bench.harness import RESULTS_DIR, BenchServer
+
+console = Console()
+JWT_SECRET = secrets.token_urlsafe(48)
+
+
+def _pgbench() -> str | None:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
+    if candidates:
+        return str(candidates[-1])
+    try:
+        from commerce.core.embedded import EmbeddedPostgres
+
+        return str(EmbeddedPostgres._bin("pgbench"))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def pgbench_tps(db_url: str, seconds: int = 10, clients: int = 8) -> float | None:
+    """TPC-B-like tps on the same database, the baseline for 'how fast can this Postgres commit'."""
+    binary = _pgbench()
+    if binary is None:
+        return None
+    subprocess.run([binary, "-i", "-s", "1", "-q", db_url], check=True, capture_output=True, text=True)
+    out = subprocess.run([binary, "-c", str(clients), "-j", "2", "-T", str(seconds), "-n", db_url],
+                         check=True, capture_output=True, text=True).stdout
+    match = re.search(r"tps = ([0-9.]+)", out)
+    return float(match.group(1)) if match else None
+
+
+async def _setup(server: BenchServer, buyers: int, units: int) -> tuple[str, list[str], list[str]]:
+    """Product with UNITS on hand; BUYERS users, each with an address and one unit in the cart."""
+    from commerce.addresses import service as addresses
+    from commerce.addresses.schemas import AddressCreate
+    from commerce.auth.tokens import issue_access_token
+    from commerce.cart import service as cart
+    from commerce.cart.schemas import AddItem
+    from commerce.catalog import service as catalog
+    from commerce.catalog.schemas import CategoryCreate, ProductCreate
+    from commerce.core.db import Database
+    from commerce.core.settings import Settings
+    from commerce.inventory import service as inventory
+    from commerce.inventory.schemas import WarehouseCreate
+
+    settings = Settings(jwt_secret=JWT_SECRET, _env_file=None)
+    db = Database(server.stores.db_url, pool_size=4)
+    try:
+        async with db.session() as session:
+            category = await catalog.create_category(session, data=CategoryCreate(name="Bench"))
+            product = await catalog.create_product(session, data=ProductCreate.model_validate({
+                "name": "Limited Sneakers", "category_id": str(category.id),
+                "variants": [{"sku": "BENCH-1", "price": 250_000, "weight_grams": 800}]}))
+            await catalog.submit_product(session, product_id=product.id)
+            await catalog.approve_product(session, product_id=product.id)
+            variant_id = product.variants[0].id
+            warehouse = await inventory.create_warehouse(session, data=WarehouseCreate.model_validate(
+                {"code": "WH-BENCH", "name": "Bench", "province": "DKI Jakarta", "city": "Jakarta"}))
+            await inventory.receive(session, warehouse_id=warehouse.id, variant_id=variant_id, quantity=units)
+        user_ids = make_users(server.stores.db_url, buyers)
+        address_ids, tokens = [], []
+        now = datetime.now(UTC)
+        for user_id in user_ids:
+            async with db.session() as session:
+                address = await addresses.create_address(session, user_id=user_id, data=AddressCreate.model_validate({
+                    "recipient": "Pembeli", "phone": "081234567890", "province": "Jawa Barat", "city": "Bandung",
+                    "district": "Coblong", "postal_code": "40132", "street": "Jl. Dago 1"}))
+                await cart.add_item(session, user_id=user_id, data=AddItem(variant_id=variant_id, quantity=1))
+            address_ids.append(str(address.id))
+            token, _ = issue_access_token(secret=JWT_SECRET, user_id=user_id, roles=["buyer"], now=now,
+                                          ttl_s=3600, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+            tokens.append(token)
+        return str(variant_id), tokens, address_ids
+    finally:
+        await db.dispose()
+
+
+async def race(server: BenchServer, buyers: int, units: int) -> dict:
+    variant_id, tokens, address_ids = await _setup(server, buyers, units)
+    limits = httpx.Limits(max_connections=buyers, max_keepalive_connections=buyers)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=120, limits=limits) as http:
+        async def one(token: str, address_id: str) -> int:
+            response = await http.post("/api/checkout", json={
+                "address_id": address_id, "shipping": {"courier": "test", "service": "regular"},
+                "payment_method": "bank_va"}, headers={"Authorization": f"Bearer {token}",
+                                                       "Idempotency-Key": secrets.token_hex(8)})
+            if response.status_code not in (201, 409):
+                console.print(f"[red]unexpected {response.status_code}: {response.text[:200]}")
+            return response.status_code
+
+        started = time.perf_counter()
+        statuses = await asyncio.gather(*[one(t, a) for t, a in zip(tokens, address_ids, strict=True)])
+        elapsed = time.perf_counter() - started
+        check = await http.post("/api/inventory/check", headers={"Authorization": f"Bearer {tokens[0]}"},
+                                json={"items": [{"variant_id": variant_id, "quantity": 1}]})
+    import psycopg
+
+    with psycopg.connect(server.stores.db_url) as conn:
+        negative = conn.execute("SELECT count(*) FROM inventory.stock WHERE on_hand < 0").fetchone()[0]
+    return {
+        "buyers": buyers, "units": units, "succeeded": statuses.count(201), "out_of_stock": statuses.count(409),
+        "other": len(statuses) - statuses.count(201) - statuses.count(409),
+        "available_after": check.json()["items"][0]["available"], "negative_stock_rows": negative,
+        "seconds": elapsed, "checkouts_per_s": buyers / elapsed, "orders_per_s": statuses.count(201) / elapsed,
+    }
+
+
+async def webhook_storm(server: BenchServer, payments_count: int = 50, copies: int = 10) -> dict:
+    import psycopg
+
+    from commerce.core.db import Database
+    from commerce.core.settings import Settings
+    from commerce.payments import service as payments
+    from commerce.payments.webhooks import SIGNATURE_HEADER, sign
+
+    secret = Settings(jwt_secret=JWT_SECRET, _env_file=None).webhook_secret("payments")
+    db = Database(server.stores.db_url, pool_size=2)
+    deliveries = []
+    try:
+        for i in range(payments_count):
+            async with db.session() as session:
+                intent = await payments.create_intent(session, reference=f"storm-{i}-{uuid.uuid4()}",
+                                                      buyer_id=uuid.uuid4(), amount=100_000, method="bank_va")
+                await session.commit()
+            created = int(time.time())
+            for kind, offset in (("payment.succeeded", 0), ("payment.failed", 1)):
+                body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "type": kind, "created": created + offset,
+                                   "data": {"intent_id": str(intent.id), "amount": 100_000}}).encode()
+                deliveries += [body] * copies
+    finally:
+        await db.dispose()
+    random.shuffle(deliveries)
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as http:
+        sem = asyncio.Semaphore(32)
+
+        async def deliver(body: bytes) -> int:
+            async with sem:
+                response = await http.post("/api/payments/webhooks/test", content=body, headers={
+                    "content-type": "application/json", SIGNATURE_HEADER: sign(secret, body)})
+                return response.status_code
+
+        started = time.perf_counter()
+        statuses = await asyncio.gather(*[deliver(b) for b in deliveries])
+        elapsed = time.perf_counter() - started
+    with psycopg.connect(server.stores.db_url) as conn:
+        succeeded = conn.execute(
+            "SELECT count(*) FROM payments.payment_intent WHERE status = 'succeeded'").fetchone()[0]
+        outbox = conn.execute(
+            "SELECT count(*) FROM platform.outbox_event WHERE topic = 'payment.succeeded'").fetchone()[0]
+    return {"payments": payments_count, "deliveries": len(deliveries), "non_2xx": sum(s >= 300 for s in statuses),
+            "succeeded_intents": succeeded, "payment_succeeded_events": outbox, "seconds": elapsed,
+            "deliveries_per_s": len(deliveries) / elapsed}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=500)
+    parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pgbench-seconds", type=int, default=10)
+    args = parser.parse_args()
+    with BenchServer(workers=args.workers, extra_env={"LAKOO_JWT_SECRET": JWT_SECRET,
+                                                      "LAKOO_DB_POOL_SIZE": "20"}) as server:
+        figures = asyncio.run(race(server, args.buyers, args.units))
+        tps = pgbench_tps(server.stores.db_url, seconds=args.pgbench_seconds)
+        figures["pgbench_tps"] = tps
+        figures["ratio_vs_pgbench"] = figures["checkouts_per_s"] / tps if tps else None
+        storm = asyncio.run(webhook_storm(server))
+    table = Table("figure", "value", title="checkout race and webhook storm")
+    for key, value in {**figures, **{f"storm_{k}": v for k, v in storm.items()}}.items():
+        table.add_row(key, f"{value:,.3f}" if isinstance(value, float) else str(value))
+    console.print(table)
+    ok = (figures["succeeded"] == args.units and figures["available_after"] == 0
+          and figures["negative_stock_rows"] == 0 and storm["succeeded_intents"] == storm["payments"]
+          and storm["payment_succeeded_events"] == storm["payments"])
+    console.print("[green]invariants hold[/green]" if ok else "[red]INVARIANTS VIOLATED[/red]")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / "checkout.json").write_text(json.dumps({"race": figures, "storm": storm}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

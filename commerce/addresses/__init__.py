@@ -1,0 +1,1 @@
+"""addresses (was address-service): the buyer's Indonesian address book."""

@@ -1,0 +1,1 @@
+"""inventory (was warehouse-service): warehouses, stock per variant, reservations with expiry, the stock ledger."""

@@ -1,0 +1,31 @@
+from commerce.core.errors import Conflict, NotFound, ValidationFailed
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    title = "Order not found"
+
+
+class CartEmpty(ValidationFailed):
+    code = "cart_empty"
+    title = "There is nothing in the cart to check out"
+
+
+class CartNotPurchasable(ValidationFailed):
+    code = "cart_not_purchasable"
+    title = "Some items in the cart are no longer for sale"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "This Idempotency-Key was already used with a different request"
+
+
+class IdempotencyKeyRequired(ValidationFailed):
+    code = "idempotency_key_required"
+    title = "Send an Idempotency-Key header (1-100 characters) with every checkout"
+
+
+class InvalidOrderTransition(Conflict):
+    code = "invalid_order_transition"
+    title = "The order cannot make that change from its current status"

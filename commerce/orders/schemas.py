@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+PaymentMethod = Literal["bank_va", "ewallet", "card"]
+
+
+class ShippingChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    courier: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    service: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+
+
+class CheckoutIn(BaseModel):
+    """Only references: every price, fee and total is computed on the server (unknown fields such as
+    `total` or `status` are rejected)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address_id: uuid.UUID
+    shipping: ShippingChoice
+    payment_method: PaymentMethod
+
+
+class OrderItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    product_id: uuid.UUID
+    variant_id: uuid.UUID
+    name: str
+    sku: str
+    attributes: dict[str, Any]
+    unit_price: int
+    quantity: int
+    line_total: int
+
+
+class StatusChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_status: str | None
+    to_status: str
+    note: str | None
+    at: datetime
+
+
+class OrderOut(BaseModel):
+    id: uuid.UUID
+    checkout_id: uuid.UUID
+    seller_id: uuid.UUID | None
+    status: str
+    currency: str
+    subtotal: int
+    shipping_fee: int
+    total: int
+    refunded_amount: int
+    courier: str
+    courier_service: str
+    shipping_address: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    items: list[OrderItemOut]
+
+
+class OrderDetail(OrderOut):
+    timeline: list[StatusChangeOut]
+    tracking: dict[str, Any] | None = Field(None, description="the shipment and its courier timeline, once shipped")
+
+
+class CheckoutOut(BaseModel):
+    checkout_id: uuid.UUID
+    payment_intent_id: uuid.UUID
+    amount: int
+    currency: str
+    orders: list[OrderOut]
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ShipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tracking_number: Annotated[
+        str, StringConstraints(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")] | None = None

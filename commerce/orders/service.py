@@ -1,0 +1,369 @@
+"""Checkout and the order lifecycle.
+
+Checkout is one transaction: it locks the buyer's cart lines, prices everything from the catalog
+and the rate table (never from the client), splits the cart into one order per seller, reserves
+stock for each order (stock rows locked in primary-key order inside inventory), creates the payment
+intent, writes `order.placed` and the `checkout` interactions, empties the bought lines and stores
+the response under the Idempotency-Key — or does none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from commerce.addresses import service as addresses
+from commerce.cart import service as cart
+from commerce.catalog import service as catalog
+from commerce.core import outbox
+from commerce.core.clock import utcnow
+from commerce.core.ids import uuid7
+from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.interactions import service as interactions
+from commerce.inventory import service as inventory
+from commerce.inventory.errors import OutOfStock
+from commerce.orders.errors import (
+    CartEmpty,
+    CartNotPurchasable,
+    IdempotencyKeyReused,
+    InvalidOrderTransition,
+    OrderNotFound,
+)
+from commerce.orders.models import Checkout, Order, OrderItem, OrderStatusChange
+from commerce.orders.schemas import CheckoutIn, CheckoutOut, OrderDetail, OrderItemOut, OrderOut, StatusChangeOut
+from commerce.orders.states import CANCELLABLE_BY_BUYER, can_move
+from commerce.payments import service as payments
+from commerce.shipping import service as shipping
+
+ORIGIN_PROVINCE = "DKI Jakarta"  # until sellers and their warehouses bring their own origin
+TIMESTAMP_FOR = {"paid": "paid_at", "shipped": "shipped_at", "delivered": "delivered_at",
+                 "completed": "completed_at", "cancelled": "cancelled_at", "expired": "cancelled_at"}
+
+
+def _request_hash(data: CheckoutIn) -> str:
+    return hashlib.sha256(orjson.dumps(data.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _move(session: AsyncSession, order: Order, target: str, note: str | None = None) -> None:
+    if not can_move(order.status, target):
+        raise InvalidOrderTransition(f"{order.status} → {target} is not allowed")
+    now = utcnow()
+    session.add(OrderStatusChange(order_id=order.id, from_status=order.status, to_status=target, note=note, at=now))
+    order.status = target
+    if target in TIMESTAMP_FOR:
+        setattr(order, TIMESTAMP_FOR[target], now)
+
+
+def _order_out(order: Order, items: list[OrderItem]) -> OrderOut:
+    return OrderOut(
+        id=order.id, checkout_id=order.checkout_id, seller_id=order.seller_id, status=order.status,
+        currency=order.currency, subtotal=order.subtotal, shipping_fee=order.shipping_fee, total=order.total,
+        refunded_amount=order.refunded_amount, courier=order.courier, courier_service=order.courier_service,
+        shipping_address=order.shipping_address, created_at=order.created_at, expires_at=order.expires_at,
+        paid_at=order.paid_at, shipped_at=order.shipped_at, delivered_at=order.delivered_at,
+        completed_at=order.completed_at, cancelled_at=order.cancelled_at, cancel_reason=order.cancel_reason,
+        items=[OrderItemOut.model_validate(i) for i in items],
+    )
+
+
+async def _replay(session: AsyncSession, buyer_id: uuid.UUID, key: str, request_hash: str) -> dict[str, Any] | None:
+    existing = await session.scalar(select(Checkout).where(Checkout.buyer_id == buyer_id,
+                                                           Checkout.idempotency_key == key))
+    if existing is None:
+        return None
+    if existing.request_hash != request_hash:
+        raise IdempotencyKeyReused()
+    return existing.response
+
+
+async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_key: str, data: CheckoutIn,
+                   reservation_ttl_s: int) -> tuple[dict[str, Any], bool]:
+    """Returns (response body, replayed). A retry with the same key and body gets the first response."""
+    request_hash = _request_hash(data)
+    if (replayed := await _replay(session, buyer_id, idempotency_key, request_hash)) is not None:
+        return replayed, True
+    lines = await cart.lines_for_checkout(session, user_id=buyer_id)
+    if not lines:
+        raise CartEmpty()
+    address = await addresses.get_address(session, user_id=buyer_id, address_id=data.address_id)
+    snapshots = await catalog.variant_snapshots(session, variant_ids=[line.variant_id for line in lines])
+    if any(line.variant_id not in snapshots or not snapshots[line.variant_id].purchasable for line in lines):
+        raise CartNotPurchasable()
+    by_seller: dict[uuid.UUID | None, list] = defaultdict(list)
+    for line in lines:
+        by_seller[snapshots[line.variant_id].seller_id].append(line)
+
+    now = utcnow()
+    checkout_row = Checkout(id=uuid7(), buyer_id=buyer_id, idempotency_key=idempotency_key,
+                            request_hash=request_hash, response={}, payment_intent_id=None, created_at=now)
+    session.add(checkout_row)
+    await session.flush()
+    address_snapshot = address.model_dump(mode="json")
+    orders: list[tuple[Order, list[OrderItem]]] = []
+    for seller_id, seller_lines in sorted(by_seller.items(), key=lambda kv: str(kv[0])):
+        items = []
+        order = Order(id=uuid7(), checkout_id=checkout_row.id, buyer_id=buyer_id, seller_id=seller_id,
+                      status="pending_payment", currency="IDR", subtotal=0, shipping_fee=0, total=0,
+                      refunded_amount=0, courier=data.shipping.courier, courier_service=data.shipping.service,
+                      shipping_address=address_snapshot, created_at=now,
+                      expires_at=now + timedelta(seconds=reservation_ttl_s))
+        for line in seller_lines:
+            snap = snapshots[line.variant_id]
+            items.append(OrderItem(
+                id=uuid7(), order_id=order.id, product_id=snap.product_id, variant_id=snap.variant_id,
+                name=snap.product_name, sku=snap.sku, attributes=snap.attributes, unit_price=snap.price,
+                quantity=line.quantity, line_total=snap.price * line.quantity, weight_grams=snap.weight_grams,
+                source_post_id=line.source_post_id, source_surface=line.source_surface,
+            ))
+        weight = sum(i.weight_grams * i.quantity for i in items)
+        rate = await shipping.price_for(session, courier=data.shipping.courier, service=data.shipping.service,
+                                        origin_province=ORIGIN_PROVINCE, destination_province=address.province,
+                                        weight_grams=weight)
+        order.subtotal = sum(i.line_total for i in items)
+        order.shipping_fee = rate.price
+        order.total = order.subtotal + order.shipping_fee
+        session.add(order)
+        await session.flush()
+        session.add_all(items)
+        session.add(OrderStatusChange(order_id=order.id, from_status=None, to_status="pending_payment",
+                                      note="order placed", at=now))
+        await inventory.reserve(session, reference=str(order.id),
+                                lines=[(i.variant_id, i.quantity) for i in items], ttl_s=reservation_ttl_s)
+        orders.append((order, items))
+
+    amount = sum(order.total for order, _ in orders)
+    intent = await payments.create_intent(session, reference=str(checkout_row.id), buyer_id=buyer_id,
+                                          amount=amount, currency="IDR", method=data.payment_method)
+    checkout_row.payment_intent_id = intent.id
+    for order, items in orders:
+        outbox.publish(session, "order.placed", {
+            "order_id": str(order.id), "checkout_id": str(checkout_row.id), "buyer_id": str(buyer_id),
+            "seller_id": str(order.seller_id) if order.seller_id else None, "total": order.total,
+            "currency": order.currency, "item_count": sum(i.quantity for i in items),
+        })
+        for item in items:
+            interactions.record(session, user_id=buyer_id, event_type="checkout", post_id=item.source_post_id,
+                                product_id=item.product_id, variant_id=item.variant_id, order_id=order.id,
+                                quantity=item.quantity, amount=item.line_total, surface=item.source_surface)
+    await cart.remove_lines(session, user_id=buyer_id, variant_ids=[line.variant_id for line in lines])
+    body = CheckoutOut(checkout_id=checkout_row.id, payment_intent_id=intent.id, amount=amount, currency="IDR",
+                       orders=[_order_out(o, i) for o, i in orders]).model_dump(mode="json")
+    checkout_row.response = body
+    try:
+        await session.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: replay its response (or refuse).
+        await session.rollback()
+        if (replayed := await _replay(session, buyer_id, idempotency_key, request_hash)) is not None:
+            return replayed, True
+        raise
+    return body, False
+
+
+async def _owned(session: AsyncSession, order_id: uuid.UUID, buyer_id: uuid.UUID | None, *,
+                 lock: bool = False) -> Order:
+    query = select(Order).where(Order.id == order_id)
+    if lock:
+        query = query.with_for_update()
+    order = await session.scalar(query)
+    if order is None or (buyer_id is not None and order.buyer_id != buyer_id):
+        raise OrderNotFound()
+    return order
+
+
+async def _items(session: AsyncSession, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[OrderItem]]:
+    result: dict[uuid.UUID, list[OrderItem]] = defaultdict(list)
+    for item in await session.scalars(select(OrderItem).where(OrderItem.order_id.in_(order_ids))
+                                      .order_by(OrderItem.id)):
+        result[item.order_id].append(item)
+    return result
+
+
+async def get_order(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid.UUID | None) -> OrderDetail:
+    """`buyer_id=None` is the admin view."""
+    order = await _owned(session, order_id, buyer_id)
+    items = (await _items(session, [order.id]))[order.id]
+    timeline = list(await session.scalars(select(OrderStatusChange).where(OrderStatusChange.order_id == order.id)
+                                          .order_by(OrderStatusChange.id)))
+    tracking = (await shipping.tracking(session, order_ids=[order.id])).get(order.id)
+    return OrderDetail(**_order_out(order, items).model_dump(),
+                       timeline=[StatusChangeOut.model_validate(t) for t in timeline],
+                       tracking=tracking.model_dump(mode="json") if tracking else None)
+
+
+async def list_orders(session: AsyncSession, *, buyer_id: uuid.UUID, cursor: str | None,
+                      limit: int = 20) -> Page[OrderOut]:
+    query = select(Order).where(Order.buyer_id == buyer_id)
+    after = decode_cursor(cursor, 2)
+    if after is not None:
+        try:
+            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor() from exc
+        query = query.where(tuple_(Order.created_at, Order.id) < key)
+    rows = list(await session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)))
+    items = await _items(session, [o.id for o in rows[:limit]])
+    next_cursor = encode_cursor(rows[limit - 1].created_at.isoformat(), str(rows[limit - 1].id)) \
+        if len(rows) > limit else None
+    return Page[OrderOut](items=[_order_out(o, items[o.id]) for o in rows[:limit]], next_cursor=next_cursor)
+
+
+def _event(order: Order, **extra: Any) -> dict[str, Any]:
+    return {"order_id": str(order.id), "checkout_id": str(order.checkout_id), "buyer_id": str(order.buyer_id),
+            "seller_id": str(order.seller_id) if order.seller_id else None, "total": order.total,
+            "status": order.status, **extra}
+
+
+async def _refund(session: AsyncSession, order: Order, amount: int, reason: str, payment_secret: str) -> None:
+    intent = await payments.intent_for_reference(session, reference=str(order.checkout_id))
+    if intent is None:
+        return
+    await payments.refund(session, intent_id=intent.id, amount=amount, reason=reason, secret=payment_secret,
+                          commit=False)
+    order.refunded_amount += amount
+
+
+async def cancel(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid.UUID | None, reason: str,
+                 payment_secret: str) -> OrderDetail:
+    """The buyer may cancel until the order ships; a paid order is refunded in full and its stock
+    returned."""
+    order = await _owned(session, order_id, buyer_id, lock=True)
+    if order.status not in CANCELLABLE_BY_BUYER:
+        raise InvalidOrderTransition(f"an order that is {order.status} can no longer be cancelled")
+    was_paid = order.status != "pending_payment"
+    order.cancel_reason = reason
+    _move(session, order, "cancelled", reason)
+    if was_paid:
+        await inventory.release(session, reference=str(order.id), reason="returned")
+        await _refund(session, order, order.total - order.refunded_amount, f"order cancelled: {reason}",
+                      payment_secret)
+    else:
+        await inventory.release(session, reference=str(order.id), reason="cancelled")
+    outbox.publish(session, "order.cancelled", _event(order, reason=reason, refunded=was_paid))
+    await session.commit()
+    return await get_order(session, order_id=order.id, buyer_id=None)
+
+
+async def ship(session: AsyncSession, *, order_id: uuid.UUID, tracking_number: str | None) -> OrderDetail:
+    """Hand the parcel to the courier (admins now; sellers once they exist)."""
+    order = await _owned(session, order_id, None, lock=True)
+    if order.status not in ("paid", "processing"):
+        raise InvalidOrderTransition(f"an order that is {order.status} cannot be shipped")
+    shipment = await shipping.create_shipment(session, order_id=order.id, courier=order.courier,
+                                              service=order.courier_service, tracking_number=tracking_number)
+    _move(session, order, "shipped", f"{order.courier} {shipment.tracking_number}")
+    outbox.publish(session, "order.shipped", _event(order, tracking_number=shipment.tracking_number,
+                                                    courier=order.courier))
+    await session.commit()
+    return await get_order(session, order_id=order.id, buyer_id=None)
+
+
+async def complete(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid.UUID | None,
+                   note: str = "buyer confirmed receipt") -> OrderDetail:
+    order = await _owned(session, order_id, buyer_id, lock=True)
+    _move(session, order, "completed", note)
+    outbox.publish(session, "order.completed", _event(order))
+    await session.commit()
+    return await get_order(session, order_id=order.id, buyer_id=None)
+
+
+async def refund(session: AsyncSession, *, order_id: uuid.UUID, amount: int, reason: str,
+                 payment_secret: str) -> OrderDetail:
+    """Admin refund of part or all of a paid order (goods stay where they are)."""
+    order = await _owned(session, order_id, None, lock=True)
+    if order.paid_at is None or amount > order.total - order.refunded_amount:
+        raise InvalidOrderTransition("refund exceeds what was paid for this order")
+    await _refund(session, order, amount, reason, payment_secret)
+    _move(session, order, "refunded" if order.refunded_amount >= order.total else "partially_refunded", reason)
+    outbox.publish(session, "order.refunded", _event(order, amount=amount))
+    await session.commit()
+    return await get_order(session, order_id=order.id, buyer_id=None)
+
+
+# --- event consumers' use cases (each commits) ----------------------------------------------------
+
+async def mark_checkout_paid(session: AsyncSession, *, checkout_id: uuid.UUID, payment_secret: str) -> int:
+    """payment.succeeded: every pending order of the checkout becomes paid and its reservation is
+    confirmed. An order that expired or was cancelled while the buyer paid is refunded instead."""
+    orders = list(await session.scalars(select(Order).where(Order.checkout_id == checkout_id)
+                                        .order_by(Order.id).with_for_update()))
+    items = await _items(session, [o.id for o in orders])
+    moved = 0
+    for order in orders:
+        if order.status == "pending_payment":
+            try:
+                async with session.begin_nested():
+                    await inventory.confirm(session, reference=str(order.id))
+            except OutOfStock:
+                # The hold lapsed and the stock went to someone else before the money arrived.
+                order.cancel_reason = "stock sold out before the payment arrived"
+                _move(session, order, "cancelled", order.cancel_reason)
+                await _refund(session, order, order.total, order.cancel_reason, payment_secret)
+                outbox.publish(session, "order.cancelled", _event(order, reason=order.cancel_reason, refunded=True))
+                continue
+            _move(session, order, "paid", "payment received")
+            outbox.publish(session, "order.paid", _event(order))
+            for item in items[order.id]:
+                interactions.record(session, user_id=order.buyer_id, event_type="purchase",
+                                    post_id=item.source_post_id, product_id=item.product_id,
+                                    variant_id=item.variant_id, order_id=order.id, quantity=item.quantity,
+                                    amount=item.line_total, surface=item.source_surface)
+            moved += 1
+        elif order.status in ("expired", "cancelled") and order.refunded_amount < order.total:
+            await _refund(session, order, order.total - order.refunded_amount,
+                          f"payment arrived after the order was {order.status}", payment_secret)
+    await session.commit()
+    return moved
+
+
+async def expire(session: AsyncSession, *, order_id: uuid.UUID) -> bool:
+    """inventory.reservation_expired: an unpaid order whose hold ran out expires (stock is already
+    back on the shelf)."""
+    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None or order.status != "pending_payment":
+        return False
+    _move(session, order, "expired", "not paid before the stock hold ran out")
+    outbox.publish(session, "order.expired", _event(order))
+    await session.commit()
+    return True
+
+
+async def mark_delivered(session: AsyncSession, *, order_id: uuid.UUID) -> bool:
+    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None or order.status != "shipped":
+        return False
+    _move(session, order, "delivered", "courier confirmed delivery")
+    outbox.publish(session, "order.delivered", _event(order))
+    await session.commit()
+    return True
+
+
+async def auto_complete(session: AsyncSession, *, older_than: timedelta, limit: int = 500) -> int:
+    cutoff = utcnow() - older_than
+    orders = list(await session.scalars(select(Order).where(Order.status == "delivered", Order.delivered_at < cutoff)
+                                        .order_by(Order.id).limit(limit).with_for_update(skip_locked=True)))
+    for order in orders:
+        _move(session, order, "completed", "completed automatically after delivery")
+        outbox.publish(session, "order.completed", _event(order))
+    await session.commit()
+    return len(orders)
+
+
+async def reviewable_item(session: AsyncSession, *, order_item_id: uuid.UUID,
+                          buyer_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+    """(product_id, order status) of the buyer's own order item; 404 for anyone else's."""
+    row = (await session.execute(
+        select(OrderItem.product_id, Order.status).join(Order, Order.id == OrderItem.order_id)
+        .where(OrderItem.id == order_item_id, Order.buyer_id == buyer_id)
+    )).first()
+    if row is None:
+        raise OrderNotFound("order item not found")
+    return row[0], row[1]

@@ -1,0 +1,1 @@
+"""payments (was payment-service): payment intents, providers (a built-in test mode), signed webhooks, refunds."""

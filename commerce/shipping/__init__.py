@@ -1,0 +1,1 @@
+"""shipping (was logistic-service): couriers, zone/weight rate tables, shipments and tracking."""

@@ -1,0 +1,78 @@
+"""/api/checkout and /api/orders."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from commerce.core.pagination import Page
+from commerce.orders import service as orders
+from commerce.orders.errors import IdempotencyKeyRequired
+from commerce.orders.schemas import CancelIn, CheckoutIn, CheckoutOut, OrderDetail, OrderOut, ShipIn
+from serving.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep
+from serving.routers.auth import PROBLEM
+
+router = APIRouter(tags=["orders"])
+ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 422: PROBLEM}
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Annotated[int, Field(gt=0)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+@router.post("/api/checkout", status_code=201, response_model=CheckoutOut, responses=ERRORS)
+async def checkout(body: CheckoutIn, me: CurrentUser, session: SessionDep, settings: SettingsDep,
+                   idempotency_key: Annotated[str | None, Header()] = None) -> JSONResponse:
+    """Turns the cart into one order per seller, reserves the stock and creates the payment intent.
+    Requires `Idempotency-Key`: a retry with the same key and body returns the first response
+    (`Idempotent-Replayed: true`); the same key with another body is 409."""
+    if not idempotency_key or len(idempotency_key) > 100:
+        raise IdempotencyKeyRequired()
+    response, replayed = await orders.checkout(session, buyer_id=me.user_id, idempotency_key=idempotency_key,
+                                               data=body, reservation_ttl_s=settings.reservation_ttl_s)
+    return JSONResponse(response, status_code=201, headers={"Idempotent-Replayed": str(replayed).lower()})
+
+
+@router.get("/api/orders", response_model=Page[OrderOut], responses=ERRORS)
+async def list_orders(me: CurrentUser, session: SessionDep, cursor: Cursor = None, limit: Limit = 20) -> Page[OrderOut]:
+    return await orders.list_orders(session, buyer_id=me.user_id, cursor=cursor, limit=limit)
+
+
+@router.get("/api/orders/{order_id}", response_model=OrderDetail, responses=ERRORS)
+async def get_order(order_id: uuid.UUID, me: CurrentUser, session: SessionDep) -> OrderDetail:
+    """With its status timeline and the courier's tracking timeline once shipped."""
+    buyer = None if "admin" in me.roles else me.user_id
+    return await orders.get_order(session, order_id=order_id, buyer_id=buyer)
+
+
+@router.post("/api/orders/{order_id}/cancel", response_model=OrderDetail, responses=ERRORS)
+async def cancel(order_id: uuid.UUID, body: CancelIn, me: CurrentUser, session: SessionDep,
+                 settings: SettingsDep) -> OrderDetail:
+    return await orders.cancel(session, order_id=order_id, buyer_id=me.user_id, reason=body.reason,
+                               payment_secret=settings.webhook_secret("payments"))
+
+
+@router.post("/api/orders/{order_id}/complete", response_model=OrderDetail, responses=ERRORS)
+async def complete(order_id: uuid.UUID, me: CurrentUser, session: SessionDep) -> OrderDetail:
+    """The buyer confirms receipt of a delivered order."""
+    return await orders.complete(session, order_id=order_id, buyer_id=me.user_id)
+
+
+@router.post("/api/orders/{order_id}/ship", response_model=OrderDetail, responses=ERRORS)
+async def ship(order_id: uuid.UUID, body: ShipIn, admin: AdminUser, session: SessionDep) -> OrderDetail:
+    """Hand over to the courier (admin until sellers fulfil their own orders)."""
+    return await orders.ship(session, order_id=order_id, tracking_number=body.tracking_number)
+
+
+@router.post("/api/orders/{order_id}/refunds", response_model=OrderDetail, responses=ERRORS)
+async def refund(order_id: uuid.UUID, body: RefundIn, admin: AdminUser, session: SessionDep,
+                 settings: SettingsDep) -> OrderDetail:
+    return await orders.refund(session, order_id=order_id, amount=body.amount, reason=body.reason,
+                               payment_secret=settings.webhook_secret("payments"))
