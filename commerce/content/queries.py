@@ -14,7 +14,7 @@ from commerce.catalog import service as catalog
 from commerce.catalog.schemas import ProductCard
 from commerce.content.models import Post, PostHashtag, PostImage, PostLike, PostProductTag, PostSave
 from commerce.content.schemas import ImageOut, PostCard, ProductTagOut, ViewerState
-from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.core.pagination import Page, decode_time_id, encode_time_id
 from commerce.social import service as social
 from commerce.users import service as users
 
@@ -86,17 +86,11 @@ async def post_cards(session: AsyncSession, *, post_ids: list[uuid.UUID], viewer
 
 
 def parse_post_cursor(cursor: str | None) -> PostKey | None:
-    values = decode_cursor(cursor, 2)
-    if values is None:
-        return None
-    try:
-        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
-    except (TypeError, ValueError) as exc:
-        raise InvalidCursor() from exc
+    return decode_time_id(cursor)
 
 
 def post_cursor(created_at: datetime, post_id: uuid.UUID) -> str:
-    return encode_cursor(created_at.isoformat(), str(post_id))
+    return encode_time_id(created_at, post_id)
 
 
 async def page_of_posts(session: AsyncSession, query: Select, *, viewer_id: uuid.UUID | None, cursor: str | None,

@@ -4,7 +4,6 @@ and its server-side interaction in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
@@ -27,7 +26,7 @@ from commerce.content.schemas import (
 from commerce.core import outbox
 from commerce.core.clock import utcnow
 from commerce.core.ids import uuid7
-from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.interactions import service as interactions
 from commerce.social import service as social
 from commerce.users import service as users
@@ -232,13 +231,9 @@ async def list_comments(session: AsyncSession, *, post_id: uuid.UUID, viewer_id:
     """Oldest first, replies inline with their parent_id, so clients can thread one level."""
     await _visible_post(session, post_id=post_id, viewer_id=viewer_id)
     query = select(Comment).where(Comment.post_id == post_id, Comment.status == "active")
-    after = decode_cursor(cursor, 2)
+    after = decode_time_id(cursor)
     if after is not None:
-        try:
-            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor() from exc
-        query = query.where(tuple_(Comment.created_at, Comment.id) > key)
+        query = query.where(tuple_(Comment.created_at, Comment.id) > after)
     hidden = await social.hidden_user_ids(session, viewer_id=viewer_id)
     if hidden:
         query = query.where(Comment.author_id.not_in(hidden))
@@ -246,8 +241,7 @@ async def list_comments(session: AsyncSession, *, post_id: uuid.UUID, viewer_id:
     authors = await users.author_cards(session, user_ids={c.author_id for c in rows[:limit]})
     items = [CommentOut(id=c.id, post_id=c.post_id, parent_id=c.parent_id, author=authors[c.author_id], text=c.text,
                         created_at=c.created_at) for c in rows[:limit] if c.author_id in authors]
-    next_cursor = encode_cursor(rows[limit - 1].created_at.isoformat(), str(rows[limit - 1].id)) \
-        if len(rows) > limit else None
+    next_cursor = next_time_id_cursor(rows, limit, key=lambda c: (c.created_at, c.id))
     return Page[CommentOut](items=items, next_cursor=next_cursor)
 
 

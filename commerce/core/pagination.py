@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -43,3 +46,24 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+def decode_time_id(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    """The usual keyset: (a timestamp, an id) of the last row served, newest-first or oldest-first."""
+    values = decode_cursor(cursor, 2)
+    if values is None:
+        return None
+    try:
+        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+
+
+def encode_time_id(at: datetime, id_: uuid.UUID) -> str:
+    return encode_cursor(at.isoformat(), str(id_))
+
+
+def next_time_id_cursor(rows: Sequence[Any], limit: int,
+                        key: Callable[[Any], tuple[datetime, uuid.UUID]]) -> str | None:
+    """Callers fetch `limit + 1` rows; a row beyond the page means there is a next page."""
+    return encode_time_id(*key(rows[limit - 1])) if len(rows) > limit else None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -26,7 +26,7 @@ from commerce.catalog import service as catalog
 from commerce.core import outbox
 from commerce.core.clock import utcnow
 from commerce.core.ids import uuid7
-from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.interactions import service as interactions
 from commerce.inventory import service as inventory
 from commerce.inventory.errors import OutOfStock
@@ -202,17 +202,12 @@ async def get_order(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uui
 async def list_orders(session: AsyncSession, *, buyer_id: uuid.UUID, cursor: str | None,
                       limit: int = 20) -> Page[OrderOut]:
     query = select(Order).where(Order.buyer_id == buyer_id)
-    after = decode_cursor(cursor, 2)
+    after = decode_time_id(cursor)
     if after is not None:
-        try:
-            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor() from exc
-        query = query.where(tuple_(Order.created_at, Order.id) < key)
+        query = query.where(tuple_(Order.created_at, Order.id) < after)
     rows = list(await session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit + 1)))
     items = await _items(session, [o.id for o in rows[:limit]])
-    next_cursor = encode_cursor(rows[limit - 1].created_at.isoformat(), str(rows[limit - 1].id)) \
-        if len(rows) > limit else None
+    next_cursor = next_time_id_cursor(rows, limit, key=lambda row: (row.created_at, row.id))
     return Page[OrderOut](items=[_order_out(o, items[o.id]) for o in rows[:limit]], next_cursor=next_cursor)
 
 

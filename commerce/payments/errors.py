@@ -47,12 +47,7 @@ class UnknownProvider(NotFound):
     title = "Unknown payment provider"
 
 
-class InvalidSignature(DomainError):
-    """400, not 401: the caller is a provider, not a user, and there is nothing to authenticate with."""
-
-    code = "invalid_signature"
-    kind = "bad_request"  # not in KIND_STATUS, which serving maps to 400
-    title = "Webhook signature is missing, malformed, stale or wrong"
+from commerce.core.webhooks import InvalidSignature  # noqa: E402, F401 - one scheme, one error
 
 
 class InvalidWebhookPayload(ValidationFailed):

@@ -4,7 +4,6 @@ count are recomputed from the reviews table in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +13,7 @@ from commerce.catalog import service as catalog
 from commerce.core.clock import utcnow
 from commerce.core.errors import Conflict, ValidationFailed
 from commerce.core.ids import uuid7
-from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.orders import service as orders
 from commerce.orders.states import REVIEWABLE
 from commerce.reviews.models import Review
@@ -63,14 +62,9 @@ async def _out(session: AsyncSession, reviews: list[Review]) -> list[ReviewOut]:
 async def product_reviews(session: AsyncSession, *, product_id: uuid.UUID, cursor: str | None,
                           limit: int = 20) -> Page[ReviewOut]:
     query = select(Review).where(Review.product_id == product_id)
-    after = decode_cursor(cursor, 2)
+    after = decode_time_id(cursor)
     if after is not None:
-        try:
-            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor() from exc
-        query = query.where(tuple_(Review.created_at, Review.id) < key)
+        query = query.where(tuple_(Review.created_at, Review.id) < after)
     rows = list(await session.scalars(query.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit + 1)))
-    next_cursor = encode_cursor(rows[limit - 1].created_at.isoformat(), str(rows[limit - 1].id)) \
-        if len(rows) > limit else None
+    next_cursor = next_time_id_cursor(rows, limit, key=lambda row: (row.created_at, row.id))
     return Page[ReviewOut](items=await _out(session, rows[:limit]), next_cursor=next_cursor)

@@ -1,4 +1,4 @@
-from commerce.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from commerce.core.errors import Conflict, NotFound, ValidationFailed
 
 
 class UnknownProvince(ValidationFailed):
@@ -46,13 +46,7 @@ class ShipmentDelivered(Conflict):
     title = "The shipment is already delivered"
 
 
-class InvalidSignature(DomainError):
-    """400, not 401: the caller is a courier system, not a user who could log in. No kind in
-    KIND_STATUS maps to 400, and the problem handler answers unknown kinds with 400."""
-
-    code = "invalid_signature"
-    kind = "bad_request"
-    title = "Webhook signature is missing, wrong or stale"
+from commerce.core.webhooks import InvalidSignature  # noqa: E402, F401 - one scheme, one error
 
 
 class InvalidWebhookBody(ValidationFailed):

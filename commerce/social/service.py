@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core import outbox
 from commerce.core.clock import utcnow
-from commerce.core.pagination import Page, decode_cursor, encode_cursor
+from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.social.errors import Blocked, CannotBlockSelf, CannotFollowSelf
 from commerce.social.models import Block, Follow
 from commerce.social.schemas import Connection, Relationship
@@ -119,25 +119,16 @@ async def _connections(session: AsyncSession, *, user_id: uuid.UUID, viewer_id: 
     await users.ensure_exists(session, user_id=user_id)
     mine, other = (Follow.followee_id, Follow.follower_id) if followers else (Follow.follower_id, Follow.followee_id)
     query = select(other, Follow.created_at).where(mine == user_id)
-    after = decode_cursor(cursor, 2)
+    after = decode_time_id(cursor)
     if after is not None:
-        try:
-            key = (datetime.fromisoformat(after[0]), uuid.UUID(after[1]))
-        except (TypeError, ValueError) as exc:
-            from commerce.core.pagination import InvalidCursor
-
-            raise InvalidCursor() from exc
-        query = query.where(tuple_(Follow.created_at, other) < key)
+        query = query.where(tuple_(Follow.created_at, other) < after)
     hidden = await hidden_user_ids(session, viewer_id=viewer_id)
     if hidden:
         query = query.where(other.not_in(hidden))
     rows = (await session.execute(query.order_by(Follow.created_at.desc(), other.desc()).limit(limit + 1))).all()
     cards = await users.author_cards(session, user_ids=[r[0] for r in rows[:limit]])
     items = [Connection(user=cards[r[0]], since=r[1]) for r in rows[:limit] if r[0] in cards]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(last[1].isoformat(), str(last[0]))
+    next_cursor = next_time_id_cursor(rows, limit, key=lambda row: (row[1], row[0]))
     return Page[Connection](items=items, next_cursor=next_cursor)
 
 
