@@ -51,7 +51,7 @@ async def open_state(settings: Settings) -> AppState:
     db_url, redis_url = await asyncio.to_thread(resolve_store_urls, settings)
     db = Database(db_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
                   echo=settings.db_echo)
-    redis = RedisStore(redis_url, settings.redis_namespace)
+    redis = RedisStore(redis_url, settings.redis_namespace, max_connections=settings.redis_max_connections)
     try:
         await ensure_migrated(db.engine)
     except Exception:

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -88,14 +89,15 @@ def install(app: FastAPI) -> None:
         return problem(exc.status_code, code, detail, instance=request.url.path,
                        headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(RedisError)
     @app.exception_handler(SQLAlchemyTimeoutError)
     @app.exception_handler(OperationalError)
-    async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
-        # Pool exhausted, too many connections, or the database restarting: the request did nothing
-        # (its transaction rolled back), so the client may safely retry.
-        log.warning("database unavailable", extra={"path": request.url.path, "error": type(exc).__name__,
+    async def _store_busy(request: Request, exc: Exception) -> JSONResponse:
+        # Pool exhausted, too many connections, a store restarting: the request's transaction rolled
+        # back, so the client may safely retry.
+        log.warning("store unavailable", extra={"path": request.url.path, "error": type(exc).__name__,
                                                    "reason": str(exc).splitlines()[0][:200]})
-        return problem(503, "database_unavailable", "The database is busy; retry shortly",
+        return problem(503, "store_unavailable", "A data store is busy or unreachable; retry shortly",
                        instance=request.url.path, headers={"Retry-After": "1"})
 
     @app.exception_handler(Exception)

@@ -3,14 +3,18 @@ server without seeing each other's keys, streams or counters."""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 
 class RedisStore:
-    def __init__(self, url: str, namespace: str) -> None:
+    def __init__(self, url: str, namespace: str, *, max_connections: int = 64, wait_timeout_s: float = 5.0) -> None:
         self.url = url
         self.namespace = namespace
-        self.client: Redis = Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        # A blocking pool: under a burst, requests wait briefly for a connection instead of failing
+        # with "Too many connections" (what the default pool does once it is exhausted).
+        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=wait_timeout_s,
+                                               decode_responses=True, health_check_interval=30)
+        self.client: Redis = Redis(connection_pool=pool)
 
     def key(self, *parts: object) -> str:
         return ":".join([self.namespace, *(str(p) for p in parts)])
@@ -20,3 +24,4 @@ class RedisStore:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.client.connection_pool.disconnect()

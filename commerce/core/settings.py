@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     redis_namespace: str = Field("lakoo", description="prefix of every Redis key and stream")
+    redis_max_connections: int = Field(64, description="per process; bursts wait for a free connection")
     warehouse_path: Path | None = None
 
     embedded_pg_port: int = 54329

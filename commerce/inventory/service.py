@@ -164,6 +164,17 @@ async def availability(session: AsyncSession, *, variant_ids: Iterable[uuid.UUID
     return await queries.available_by_variant(session, variant_ids)
 
 
+async def ensure_available(session: AsyncSession, *, lines: list[tuple[uuid.UUID, int]]) -> None:
+    """A lock-free pre-check from committed stock. When a SKU sells out, the crowd still trying to buy
+    it is turned away here instead of queueing on its row lock; `reserve` stays the authority."""
+    wanted = _wanted(lines)
+    available = await availability(session, variant_ids=wanted)
+    short = [{"variant_id": str(v), "requested": n, "available": available.get(v, 0)}
+             for v, n in sorted(wanted.items()) if available.get(v, 0) < n]
+    if short:
+        raise OutOfStock(f"not enough stock for {len(short)} of {len(wanted)} variants", variants=short)
+
+
 async def reserve(session: AsyncSession, *, reference: str, lines: list[tuple[uuid.UUID, int]],
                   ttl_s: int = 900) -> ReservationOut:
     """Hold stock for `reference` until now + ttl_s, all lines or none (OutOfStock lists every short

@@ -1,10 +1,10 @@
 """Checkout and the order lifecycle.
 
 Checkout is one transaction: it locks the buyer's cart lines, prices everything from the catalog
-and the rate table (never from the client), splits the cart into one order per seller, reserves
-stock for each order (stock rows locked in primary-key order inside inventory), creates the payment
-intent, writes `order.placed` and the `checkout` interactions, empties the bought lines and stores
-the response under the Idempotency-Key — or does none of it.
+and the rate table (never from the client), splits the cart into one order per seller, creates the
+payment intent, writes `order.placed` and the `checkout` interactions, empties the bought lines,
+reserves stock for each order (stock rows locked in primary-key order inside inventory, as late as
+possible) and stores the response under the Idempotency-Key — or does none of it.
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
     snapshots = await catalog.variant_snapshots(session, variant_ids=[line.variant_id for line in lines])
     if any(line.variant_id not in snapshots or not snapshots[line.variant_id].purchasable for line in lines):
         raise CartNotPurchasable()
+    await inventory.ensure_available(session, lines=[(line.variant_id, line.quantity) for line in lines])
     by_seller: dict[uuid.UUID | None, list] = defaultdict(list)
     for line in lines:
         by_seller[snapshots[line.variant_id].seller_id].append(line)
@@ -135,8 +136,6 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
         session.add_all(items)
         session.add(OrderStatusChange(order_id=order.id, from_status=None, to_status="pending_payment",
                                       note="order placed", at=now))
-        await inventory.reserve(session, reference=str(order.id),
-                                lines=[(i.variant_id, i.quantity) for i in items], ttl_s=reservation_ttl_s)
         orders.append((order, items))
 
     amount = sum(order.total for order, _ in orders)
@@ -154,6 +153,11 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
                                 product_id=item.product_id, variant_id=item.variant_id, order_id=order.id,
                                 quantity=item.quantity, amount=item.line_total, surface=item.source_surface)
     await cart.remove_lines(session, user_id=buyer_id, variant_ids=[line.variant_id for line in lines])
+    # Stock last: its row locks are what concurrent buyers of a hot SKU queue on, so they are held
+    # only for the reservation and the commit, not for pricing and bookkeeping.
+    for order, items in orders:
+        await inventory.reserve(session, reference=str(order.id),
+                                lines=[(i.variant_id, i.quantity) for i in items], ttl_s=reservation_ttl_s)
     body = CheckoutOut(checkout_id=checkout_row.id, payment_intent_id=intent.id, amount=amount, currency="IDR",
                        orders=[_order_out(o, i) for o, i in orders]).model_dump(mode="json")
     checkout_row.response = body

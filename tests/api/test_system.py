@@ -107,3 +107,26 @@ async def test_docs_are_served_without_a_cdn(client):
     asset = await client.get("/docs/static/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
     assert (await client.get("/redoc")).status_code == 200
+
+
+async def test_a_store_outage_is_a_503_with_retry_after(settings, db, redis, client):
+    from serving.app import create_app
+    from tests.helpers import user_with_token
+
+    _, headers = await user_with_token(client)
+    app = create_app(settings, configure_logs=False)
+    async with app.router.lifespan_context(app):
+        from commerce.core.redis import RedisStore
+
+        original, dead = app.state.lakoo.redis, RedisStore("redis://127.0.0.1:1/0", "down")
+        app.state.lakoo.redis = dead  # Redis goes away
+        try:
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                response = await http.get("/api/users/me", headers=headers)
+                assert_problem(response, 503, "store_unavailable")
+                assert response.headers["Retry-After"] == "1"
+                assert (await http.get("/ready")).status_code == 503
+        finally:
+            app.state.lakoo.redis = original
+            await dead.close()
