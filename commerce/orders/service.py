@@ -93,11 +93,11 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
     lines = await cart.lines_for_checkout(session, user_id=buyer_id)
     if not lines:
         raise CartEmpty()
+    await inventory.ensure_available(session, lines=[(line.variant_id, line.quantity) for line in lines])
     address = await addresses.get_address(session, user_id=buyer_id, address_id=data.address_id)
     snapshots = await catalog.variant_snapshots(session, variant_ids=[line.variant_id for line in lines])
     if any(line.variant_id not in snapshots or not snapshots[line.variant_id].purchasable for line in lines):
         raise CartNotPurchasable()
-    await inventory.ensure_available(session, lines=[(line.variant_id, line.quantity) for line in lines])
     by_seller: dict[uuid.UUID | None, list] = defaultdict(list)
     for line in lines:
         by_seller[snapshots[line.variant_id].seller_id].append(line)
