@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commerce.catalog.models import Product, ProductImage, ProductVariant
+from commerce.catalog.models import Product, ProductVariant
+from commerce.catalog.queries import cover_url
 
 
 class VariantSnapshot(BaseModel):
@@ -34,10 +35,9 @@ async def variant_snapshots(session: AsyncSession, *,
     ids = set(variant_ids)
     if not ids:
         return {}
-    cover = (select(ProductImage.url).where(ProductImage.product_id == Product.id)
-             .order_by(ProductImage.position).limit(1).scalar_subquery())
     rows = await session.execute(
-        select(ProductVariant, Product.name, Product.currency, Product.seller_id, Product.status, cover.label("cover"))
+        select(ProductVariant, Product.name, Product.currency, Product.seller_id, Product.status,
+               cover_url().label("cover"))
         .join(Product, Product.id == ProductVariant.product_id)
         .where(ProductVariant.id.in_(ids))
     )

@@ -45,7 +45,7 @@ from commerce.catalog.schemas import (
     Sort,
     VariantOut,
 )
-from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_by_unique_text
 
 # word_similarity("sneakres", "Sneakers Kanvas Putih") is 0.56 while unrelated short words score
 # around 0.4; pg_trgm's default of 0.6 would miss the typo.
@@ -53,7 +53,7 @@ TRIGRAM_THRESHOLD = 0.5
 SEARCH_LANGUAGES = ("indonesian", "english")
 
 
-def _cover_url() -> ColumnElement[str | None]:
+def cover_url() -> ColumnElement[str | None]:
     return (
         select(ProductImage.url).where(ProductImage.product_id == Product.id)
         .order_by(ProductImage.position).limit(1).scalar_subquery()
@@ -73,7 +73,7 @@ def _in_stock() -> ColumnElement[bool]:
 
 def _card_columns() -> tuple[Any, ...]:
     return (Product.id, Product.name, Product.brand_name, Product.price_min, Product.price_max, Product.currency,
-            _cover_url().label("image_url"), Product.status, _in_stock().label("in_stock"))
+            cover_url().label("image_url"), Product.status, _in_stock().label("in_stock"))
 
 
 def _card_fields(row: Any) -> dict[str, Any]:
@@ -270,16 +270,8 @@ async def product_detail(session: AsyncSession, *, product: Product, all_variant
 
 
 async def list_brands(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[BrandOut]:
-    """Alphabetical by slug, which is unique and so a complete keyset on its own."""
-    after = decode_cursor(cursor, 1)
-    query = select(Brand)
-    if after is not None:
-        if not isinstance(after[0], str):
-            raise InvalidCursor()
-        query = query.where(Brand.slug > after[0])
-    rows = list(await session.scalars(query.order_by(Brand.slug).limit(limit + 1)))
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].slug) if len(rows) > limit else None
+    """Alphabetical by slug."""
+    page, next_cursor = await page_by_unique_text(session, select(Brand), Brand.slug, cursor=cursor, limit=limit)
     return Page[BrandOut](items=[BrandOut.model_validate(b) for b in page], next_cursor=next_cursor)
 
 

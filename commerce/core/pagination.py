@@ -12,6 +12,8 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core.errors import ValidationFailed
 
@@ -67,3 +69,18 @@ def next_time_id_cursor(rows: Sequence[Any], limit: int,
                         key: Callable[[Any], tuple[datetime, uuid.UUID]]) -> str | None:
     """Callers fetch `limit + 1` rows; a row beyond the page means there is a next page."""
     return encode_time_id(*key(rows[limit - 1])) if len(rows) > limit else None
+
+
+async def page_by_unique_text(session: AsyncSession, query: Select[Any], column: Any, *, cursor: str | None,
+                              limit: int) -> tuple[list[Any], str | None]:
+    """A page of ORM rows in order of a unique text column (a slug, a code), which is a complete
+    keyset on its own. Returns the rows and the cursor of the next page, if any."""
+    after = decode_cursor(cursor, 1)
+    if after is not None:
+        if not isinstance(after[0], str):
+            raise InvalidCursor()
+        query = query.where(column > after[0])
+    rows = list(await session.scalars(query.order_by(column).limit(limit + 1)))
+    page = rows[:limit]
+    key = column.key
+    return page, (encode_cursor(getattr(page[-1], key)) if len(rows) > limit else None)

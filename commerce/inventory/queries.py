@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_by_unique_text
 from commerce.inventory.models import Reservation, ReservationLine, Stock, StockMovement, Warehouse
 from commerce.inventory.schemas import (
     MovementOut,
@@ -39,16 +39,9 @@ async def available_by_variant(session: AsyncSession, variant_ids: Iterable[uuid
 
 
 async def list_warehouses(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[WarehouseOut]:
-    """By code, which is unique and so a complete keyset on its own."""
-    after = decode_cursor(cursor, 1)
-    query = select(Warehouse)
-    if after is not None:
-        if not isinstance(after[0], str):
-            raise InvalidCursor()
-        query = query.where(Warehouse.code > after[0])
-    rows = list(await session.scalars(query.order_by(Warehouse.code).limit(limit + 1)))
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1].code) if len(rows) > limit else None
+    """By code."""
+    page, next_cursor = await page_by_unique_text(session, select(Warehouse), Warehouse.code, cursor=cursor,
+                                                  limit=limit)
     return Page[WarehouseOut](items=[WarehouseOut.model_validate(w) for w in page], next_cursor=next_cursor)
 
 

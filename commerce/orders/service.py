@@ -203,6 +203,12 @@ async def get_order(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uui
                        tracking=tracking.model_dump(mode="json") if tracking else None)
 
 
+async def get_order_for(session: AsyncSession, *, order_id: uuid.UUID, viewer_id: uuid.UUID,
+                        roles: tuple[str, ...] | list[str]) -> OrderDetail:
+    """Buyers see their own orders (anyone else's is 404); admins see every order."""
+    return await get_order(session, order_id=order_id, buyer_id=None if "admin" in roles else viewer_id)
+
+
 async def list_orders(session: AsyncSession, *, buyer_id: uuid.UUID, cursor: str | None,
                       limit: int = 20) -> Page[OrderOut]:
     query = select(Order).where(Order.buyer_id == buyer_id)
@@ -323,26 +329,30 @@ async def mark_checkout_paid(session: AsyncSession, *, checkout_id: uuid.UUID, p
     return moved
 
 
+async def _follow_event(session: AsyncSession, *, order_id: uuid.UUID, expected: str, target: str,
+                        note: str) -> bool:
+    """Apply a transition another context announced, if the order is still where it expects;
+    redeliveries and late events find it elsewhere and change nothing."""
+    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+    if order is None or order.status != expected:
+        return False
+    _move(session, order, target, note)
+    outbox.publish(session, f"order.{target}", _event(order))
+    await session.commit()
+    return True
+
+
 async def expire(session: AsyncSession, *, order_id: uuid.UUID) -> bool:
     """inventory.reservation_expired: an unpaid order whose hold ran out expires (stock is already
     back on the shelf)."""
-    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
-    if order is None or order.status != "pending_payment":
-        return False
-    _move(session, order, "expired", "not paid before the stock hold ran out")
-    outbox.publish(session, "order.expired", _event(order))
-    await session.commit()
-    return True
+    return await _follow_event(session, order_id=order_id, expected="pending_payment", target="expired",
+                               note="not paid before the stock hold ran out")
 
 
 async def mark_delivered(session: AsyncSession, *, order_id: uuid.UUID) -> bool:
-    order = await session.scalar(select(Order).where(Order.id == order_id).with_for_update())
-    if order is None or order.status != "shipped":
-        return False
-    _move(session, order, "delivered", "courier confirmed delivery")
-    outbox.publish(session, "order.delivered", _event(order))
-    await session.commit()
-    return True
+    """shipment.delivered."""
+    return await _follow_event(session, order_id=order_id, expected="shipped", target="delivered",
+                               note="courier confirmed delivery")
 
 
 async def auto_complete(session: AsyncSession, *, older_than: timedelta, limit: int = 500) -> int:

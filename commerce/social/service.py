@@ -100,6 +100,11 @@ async def unblock(session: AsyncSession, *, blocker_id: uuid.UUID, blocked_id: u
     return await relationship(session, viewer_id=blocker_id, other_id=blocked_id)
 
 
+async def get_relationship(session: AsyncSession, *, viewer_id: uuid.UUID, other_id: uuid.UUID) -> Relationship:
+    await users.ensure_exists(session, user_id=other_id)
+    return await relationship(session, viewer_id=viewer_id, other_id=other_id)
+
+
 async def relationship(session: AsyncSession, *, viewer_id: uuid.UUID, other_id: uuid.UUID) -> Relationship:
     def _follow(a: uuid.UUID, b: uuid.UUID):  # noqa: ANN202
         return exists().where(Follow.follower_id == a, Follow.followee_id == b)

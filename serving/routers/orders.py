@@ -48,8 +48,7 @@ async def list_orders(me: CurrentUser, session: SessionDep, cursor: Cursor = Non
 @router.get("/api/orders/{order_id}", response_model=OrderDetail, responses=ERRORS)
 async def get_order(order_id: uuid.UUID, me: CurrentUser, session: SessionDep) -> OrderDetail:
     """With its status timeline and the courier's tracking timeline once shipped."""
-    buyer = None if "admin" in me.roles else me.user_id
-    return await orders.get_order(session, order_id=order_id, buyer_id=buyer)
+    return await orders.get_order_for(session, order_id=order_id, viewer_id=me.user_id, roles=me.roles)
 
 
 @router.post("/api/orders/{order_id}/cancel", response_model=OrderDetail, responses=ERRORS)

@@ -38,7 +38,7 @@ async def unblock(user_id: uuid.UUID, me: CurrentUser, session: SessionDep) -> R
 
 @router.get("/{user_id}/relationship", response_model=Relationship, responses=ERRORS)
 async def relationship(user_id: uuid.UUID, me: CurrentUser, session: SessionDep) -> Relationship:
-    return await social.relationship(session, viewer_id=me.user_id, other_id=user_id)
+    return await social.get_relationship(session, viewer_id=me.user_id, other_id=user_id)
 
 
 @router.get("/{user_id}/followers", response_model=Page[Connection], responses=ERRORS)

@@ -176,6 +176,7 @@ async def test_ship_deliver_complete_and_ownership(client, db, settings, redis):
     assert len(order["tracking"]["timeline"]) >= 4
     _, stranger = await user_with_token(client)
     assert_problem(await client.get(f"/api/orders/{order_id}", headers=stranger), 404)
+    assert (await client.get(f"/api/orders/{order_id}", headers=admin)).json()["status"] == "delivered"
     assert_problem(await client.post(f"/api/orders/{order_id}/complete", headers=stranger), 404)
     done = await client.post(f"/api/orders/{order_id}/complete", headers=headers)
     assert done.json()["status"] == "completed"

@@ -92,3 +92,14 @@ async def test_followers_list_hides_users_blocked_by_the_viewer(client):
     assert "troll" not in [i["user"]["username"] for i in listed["items"]]
     public = (await client.get(f"/api/users/{star['id']}/followers")).json()
     assert "troll" in [i["user"]["username"] for i in public["items"]]
+
+
+async def test_relationship_bad_input_unknown_and_anonymous(client):
+    other, _ = await user_with_token(client)
+    _, headers = await user_with_token(client)
+    assert_problem(await client.get(f"/api/users/{other['id']}/relationship"), 401)
+    assert_problem(await client.get("/api/users/not-a-uuid/relationship", headers=headers), 422)
+    assert_problem(await client.get(f"/api/users/{uuid.uuid4()}/relationship", headers=headers), 404,
+                   "user_not_found")
+    assert (await client.get(f"/api/users/{other['id']}/relationship", headers=headers)).json() == {
+        "following": False, "followed_by": False, "blocking": False}
