@@ -98,8 +98,14 @@ async def _messages(session: AsyncSession, config: NotificationConfig,
     return out
 
 
+@dataclass(frozen=True)
+class Claimed:
+    claims: list[Claim]  # to send now
+    settled: int  # due rows finished without sending (no destination, outcome unknown)
+
+
 async def claim_due(db: Database, providers: Mapping[str, Provider], config: NotificationConfig, *,
-                    now: datetime) -> list[Claim]:
+                    now: datetime) -> Claimed:
     async with db.session() as session:
         rows = list(await session.scalars(
             select(Delivery).where(Delivery.status.in_(("pending", "sending")), Delivery.next_attempt_at <= now)
@@ -123,7 +129,7 @@ async def claim_due(db: Database, providers: Mapping[str, Provider], config: Not
             else:
                 claims.append(Claim(delivery_id=row.id, attempts=row.attempts, message=message))
         await session.commit()
-    return claims
+    return Claimed(claims=claims, settled=len(rows) - len(claims))
 
 
 async def send_claimed(providers: Mapping[str, Provider], claims: Sequence[Claim], *,
@@ -170,13 +176,13 @@ async def record(db: Database, providers: Mapping[str, Provider], config: Notifi
 
 async def dispatch_due(db: Database, providers: Mapping[str, Provider], config: NotificationConfig, *,
                        now: datetime | None = None) -> int:
-    """One round: claim a batch, send it, record the outcomes. Returns how many were attempted."""
+    """One round: claim a batch, send it, record the outcomes. Returns how many due rows it handled."""
     now = now or utcnow()
-    claims = await claim_due(db, providers, config, now=now)
-    if claims:
-        await record(db, providers, config, await send_claimed(providers, claims,
-                                                               concurrency=config.send_concurrency), now=now)
-    return len(claims)
+    claimed = await claim_due(db, providers, config, now=now)
+    if claimed.claims:
+        outcomes = await send_claimed(providers, claimed.claims, concurrency=config.send_concurrency)
+        await record(db, providers, config, outcomes, now=now)
+    return len(claimed.claims) + claimed.settled
 
 
 async def dispatch_job(db: Database, redis: RedisStore, settings: Settings) -> int:
