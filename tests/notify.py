@@ -57,8 +57,11 @@ class Flaky:
 
 
 def sinks(root: Path) -> dict[str, RecordingSink]:
+    def mail(message: OutboundMessage) -> bytes:
+        return bytes(build_email(message, "LAKOO <no-reply@lakoo.id>"))
+
     return {
-        "email": RecordingSink("file-email", root / "email", ".eml", lambda m: bytes(build_email(m, "LAKOO <x@lakoo.id>"))),
+        "email": RecordingSink("file-email", root / "email", ".eml", mail),
         "push": RecordingSink("file-push", root / "push", ".json", _json),
         "sms": RecordingSink("file-sms", root / "sms", ".json", _json),
     }

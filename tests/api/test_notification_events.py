@@ -4,6 +4,7 @@ over HTTP and running the consumers; batching, self-actions, blocks and redelive
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
@@ -158,8 +159,8 @@ async def test_likes_outside_the_window_start_a_new_notification(client, setting
     await client.post(f"/api/posts/{post}/like", headers=first_h)
     await drain(settings, db, redis)
     async with db.session() as session:  # the first like was long ago
-        await session.execute(update(Notification).values(
-            created_at=Notification.created_at - func.make_interval(0, 0, 0, 0, 0, 0, settings.notification_batch_window_s + 1)))
+        window = timedelta(seconds=settings.notification_batch_window_s + 1)
+        await session.execute(update(Notification).values(created_at=Notification.created_at - window))
         await session.commit()
     _, second_h = await user_with_token(client)
     await client.post(f"/api/posts/{post}/like", headers=second_h)
