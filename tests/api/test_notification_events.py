@@ -194,3 +194,29 @@ async def test_redelivered_events_create_no_second_notification(client, settings
         await session.commit()
     assert await drain(settings, db, redis) > 0
     assert await snapshot() == before
+
+
+async def test_seller_and_payout_events_notify_the_seller(client, settings, db, redis):
+    """Published by the sellers and ledger contexts; here staged in the outbox as they will stage them."""
+    from commerce.core import outbox
+
+    seller, seller_h = await user_with_token(client, "toko_sari")
+    rejected, rejected_h = await user_with_token(client, "toko_gelap")
+    payout_id = str(uuid.uuid4())
+    async with db.session() as session:
+        outbox.publish(session, "seller.approved", {"seller_id": seller["id"], "shop_name": "Toko Sari"})
+        outbox.publish(session, "seller.rejected", {"user_id": rejected["id"], "reason": "NIK tidak terbaca"})
+        outbox.publish(session, "payout.paid", {"payout_id": payout_id, "seller_id": seller["id"],
+                                                "amount": 1_250_000, "currency": "IDR"})
+        outbox.publish(session, "payout.rejected", {"payout_id": str(uuid.uuid4()), "seller_id": seller["id"],
+                                                    "amount": 99_000, "reason": "Rekening tidak valid"})
+        outbox.publish(session, "seller.approved", {"seller_id": None})  # nothing to say, nobody to tell
+        await session.commit()
+    await drain(settings, db, redis)
+    mine = by_type(await inbox(client, seller_h))
+    assert mine["seller_approved"][0]["body"].startswith("Selamat! Toko Toko Sari sudah terverifikasi")
+    assert mine["payout_paid"][0]["body"] == "Rp1.250.000 sudah ditransfer ke rekeningmu."
+    assert mine["payout_paid"][0]["target"] == {"type": "payout", "id": payout_id}
+    assert "Rekening tidak valid" in mine["payout_rejected"][0]["body"]
+    [refusal] = await inbox(client, rejected_h)
+    assert refusal["type"] == "seller_rejected" and "NIK tidak terbaca" in refusal["body"]

@@ -363,3 +363,29 @@ async def test_dispatch_through_smtp(client, db, smtp_server):
     assert (mail.status, mail.provider, mail.provider_ref) == ("sent", "smtp", f"<{nid}-email@lakoo.id>")
     [(rcpts, raw)] = mailbox.messages
     assert rcpts == ["dina@example.com"] and b"Pembayaran diterima" in raw
+
+
+async def test_the_worker_produces_and_sends(client, settings, tmp_path):
+    """The worker process wiring: consumers turn the follow into a notification and the periodic
+    dispatcher pushes it to the followee's device."""
+    from serving.workers.runner import run_worker
+
+    star, star_h = await user_with_token(client, "star")
+    _, fan_h = await user_with_token(client, "fan")
+    await client.post("/api/notifications/devices", headers=star_h, json={"token": TOKEN, "platform": "ios"})
+    quick = settings.model_copy(update={"var_dir": tmp_path, "outbox_poll_interval_s": 0.05, "consumer_block_ms": 50,
+                                        "notification_batch_delay_s": 0, "notification_dispatch_interval_s": 0.1})
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(quick, stop=stop))
+    try:
+        await client.post(f"/api/users/{star['id']}/follow", headers=fan_h)
+        pushes = tmp_path / "outbox" / "push"
+        for _ in range(200):
+            if pushes.exists() and list(pushes.glob("*.json")):
+                break
+            await asyncio.sleep(0.05)
+        [push] = [json.loads(p.read_bytes()) for p in pushes.glob("*.json")]
+        assert push["body"] == "fan mulai mengikutimu." and push["tokens"] == [TOKEN]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
