@@ -102,34 +102,36 @@ async def post_commented(session: AsyncSession, p: dict[str, Any]) -> list[Inten
                    actor_id=_id(p["user_id"]), data={"post_id": str(post), **_pick(p, "comment_id", "excerpt")})]
 
 
-def _product(type_: T) -> Build:
+def _first(payload: dict[str, Any], keys: tuple[str, ...]) -> uuid.UUID | None:
+    return _id(next((payload[k] for k in keys if payload.get(k)), None))
+
+
+def _to_owner(type_: T, *, target_type: str, owner: tuple[str, ...], target: tuple[str, ...],
+              facts: Callable[[dict[str, Any]], dict[str, Any]]) -> Build:
+    """A notification for whoever owns the thing (a product's seller, an applicant, a payout's
+    seller); none when the payload names no owner (a platform product)."""
     async def build(session: AsyncSession, p: dict[str, Any]) -> list[Intent]:
-        seller = _id(p.get("seller_id"))
-        if seller is None:
-            return []  # a platform product: nobody to tell
-        return [Intent(user_id=seller, type=type_, target_type="product", target_id=_id(p["product_id"]),
-                       data=_pick(p, "name", "reason"))]
+        user = _first(p, owner)
+        if user is None:
+            return []
+        return [Intent(user_id=user, type=type_, target_type=target_type, target_id=_first(p, target), data=facts(p))]
     return build
+
+
+def _product(type_: T) -> Build:
+    return _to_owner(type_, target_type="product", owner=("seller_id",), target=("product_id",),
+                     facts=lambda p: _pick(p, "name", "reason"))
 
 
 def _seller(type_: T) -> Build:
-    async def build(session: AsyncSession, p: dict[str, Any]) -> list[Intent]:
-        user = _id(p.get("user_id") or p.get("seller_id"))
-        if user is None:
-            return []
-        return [Intent(user_id=user, type=type_, target_type="seller", target_id=user,
-                       data=_pick(p, "shop_name", "reason"))]
-    return build
+    return _to_owner(type_, target_type="seller", owner=("user_id", "seller_id"), target=("user_id", "seller_id"),
+                     facts=lambda p: _pick(p, "shop_name", "reason"))
 
 
 def _payout(type_: T) -> Build:
-    async def build(session: AsyncSession, p: dict[str, Any]) -> list[Intent]:
-        user = _id(p.get("seller_id") or p.get("user_id"))
-        if user is None:
-            return []
-        return [Intent(user_id=user, type=type_, target_type="payout", target_id=_id(p.get("payout_id") or p.get("id")),
-                       data={"amount": p.get("amount"), "currency": p.get("currency", "IDR"), **_pick(p, "reason")})]
-    return build
+    return _to_owner(type_, target_type="payout", owner=("seller_id", "user_id"), target=("payout_id", "id"),
+                     facts=lambda p: {"amount": p.get("amount"), "currency": p.get("currency", "IDR"),
+                                      **_pick(p, "reason")})
 
 
 BUILDERS: dict[str, Build] = {

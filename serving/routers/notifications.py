@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/notifications", tags=["notifications"])
 ERRORS = {401: PROBLEM, 404: PROBLEM, 422: PROBLEM}
 
 
-def _locale(accept_language: Annotated[str | None, Header(max_length=500)] = None) -> str:
+def _locale(accept_language: Annotated[str | None, Header()] = None) -> str:
     return pick_locale(accept_language)
 
 
