@@ -38,6 +38,7 @@ from commerce.notifications.models import Delivery, Notification
 log = logging.getLogger("lakoo.notifications")
 
 OUTCOME_UNKNOWN = "outcome unknown: the worker stopped mid-send and this provider cannot deduplicate; not resent"
+TURNED_OFF = "turned off by the recipient before it was sent"
 NO_DESTINATION = {"email": "no active email address", "push": "no registered push device",
                   "sms": "no phone number (default address)"}
 
@@ -79,12 +80,17 @@ async def _destinations(session: AsyncSession, rows: Sequence[Delivery]) -> dict
 
 
 async def _messages(session: AsyncSession, config: NotificationConfig,
-                    rows: Sequence[Delivery]) -> dict[uuid.UUID, OutboundMessage | None]:
+                    rows: Sequence[Delivery]) -> dict[uuid.UUID, OutboundMessage | str]:
+    """The message of each row, or why it will not be sent (channel turned off, nowhere to send)."""
     notifications = {n.id: n for n in await session.scalars(
         select(Notification).where(Notification.id.in_({r.notification_id for r in rows})))}
-    rendered = await service.render_rows(session, list(notifications.values()), locale=config.locale)
+    allowed = await service.channel_allowed(
+        session, keys={(r.user_id, notifications[r.notification_id].type, r.channel) for r in rows})
+    rows = [r for r in rows if allowed[(r.user_id, notifications[r.notification_id].type, r.channel)]]
+    rendered = await service.render_rows(session, [notifications[r.notification_id] for r in rows],
+                                         locale=config.locale)
     destinations = await _destinations(session, rows)
-    out: dict[uuid.UUID, OutboundMessage | None] = {}
+    out: dict[uuid.UUID, OutboundMessage | str] = {}
     for row in rows:
         n = notifications[row.notification_id]
         text, _ = rendered[n.id]
@@ -94,7 +100,7 @@ async def _messages(session: AsyncSession, config: NotificationConfig,
             link=config.app_url + text.link,
             data={"notification_id": str(n.id), "type": n.type, "target_type": n.target_type,
                   "target_id": str(n.target_id) if n.target_id else ""},
-        ) if to else None
+        ) if to else NO_DESTINATION[row.channel]
     return out
 
 
@@ -123,9 +129,9 @@ async def claim_due(db: Database, providers: Mapping[str, Provider], config: Not
         messages = await _messages(session, config, sendable) if sendable else {}
         claims = []
         for row in sendable:
-            message = messages[row.id]
-            if message is None:
-                row.status, row.last_error = "skipped", NO_DESTINATION[row.channel]
+            message = messages.get(row.id, TURNED_OFF)
+            if isinstance(message, str):
+                row.status, row.last_error = "skipped", message
             else:
                 claims.append(Claim(delivery_id=row.id, attempts=row.attempts, message=message))
         await session.commit()

@@ -123,6 +123,19 @@ async def enabled_channels(session: AsyncSession, *, user_id: uuid.UUID, type_: 
     return {c for c in Channel if overrides.get((type_.value, c.value), default_enabled(type_, c))}
 
 
+async def channel_allowed(session: AsyncSession, *,
+                          keys: Iterable[tuple[uuid.UUID, str, str]]) -> dict[tuple[uuid.UUID, str, str], bool]:
+    """(user, type, channel) → the user's current choice, for many keys in one query: the dispatcher
+    checks again at send time, so turning a channel off also stops what is already queued."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    rows = await session.execute(select(Preference.user_id, Preference.type, Preference.channel, Preference.enabled)
+                                 .where(Preference.user_id.in_({k[0] for k in keys})))
+    chosen = {(r[0], r[1], r[2]): r[3] for r in rows}
+    return {k: chosen.get(k, default_enabled(NotificationType(k[1]), Channel(k[2]))) for k in keys}
+
+
 async def get_preferences(session: AsyncSession, *, user_id: uuid.UUID) -> PreferencesOut:
     overrides = await _overrides(session, user_id)
     return PreferencesOut(preferences={

@@ -249,6 +249,22 @@ async def test_batched_push_waits_for_more_likes_and_goes_out_once(client, db, t
     assert (await inbox(client, author_h))[0]["body"] == "eka dan 3 lainnya menyukai postinganmu."
 
 
+async def test_turning_a_channel_off_also_stops_what_is_queued(client, settings, db, redis, tmp_path):
+    author, author_h = await user_with_token(client, "ayu")
+    await client.post("/api/notifications/devices", headers=author_h, json={"token": TOKEN, "platform": "ios"})
+    _, fan_h = await user_with_token(client, "budi")
+    post = (await client.post("/api/posts", json=post_body(), headers=author_h)).json()["id"]
+    await client.post(f"/api/posts/{post}/like", headers=fan_h)
+    await drain(settings, db, redis)  # the push waits for the batch delay …
+    await client.put("/api/notifications/preferences", headers=author_h,
+                     json={"preferences": {"post_liked": {"push": False}}})  # … and is turned off meanwhile
+    out = sinks(tmp_path)
+    assert await dispatch.dispatch_due(db, out, config(), now=utcnow() + timedelta(hours=1)) == 1
+    [push] = await _deliveries(db)
+    assert (push.status, push.last_error) == ("skipped", dispatch.TURNED_OFF) and out["push"].calls == []
+    assert len(await inbox(client, author_h)) == 1  # in-app stays
+
+
 async def test_concurrent_likes_fold_into_one_notification(client, db):
     author, _ = await user_with_token(client)
     fans = [await user_with_token(client) for _ in range(6)]
