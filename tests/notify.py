@@ -9,7 +9,14 @@ from pathlib import Path
 
 import httpx
 
-from commerce.notifications.channels import DeliveryFailed, FileSink, OutboundMessage, SendResult, _json, build_email
+from commerce.notifications.channels import (
+    DeliveryFailed,
+    FileSink,
+    OutboundMessage,
+    SendResult,
+    build_email,
+    encode_json,
+)
 from commerce.notifications.config import NotificationConfig
 from tests import factories
 
@@ -62,8 +69,8 @@ def sinks(root: Path) -> dict[str, RecordingSink]:
 
     return {
         "email": RecordingSink("file-email", root / "email", ".eml", mail),
-        "push": RecordingSink("file-push", root / "push", ".json", _json),
-        "sms": RecordingSink("file-sms", root / "sms", ".json", _json),
+        "push": RecordingSink("file-push", root / "push", ".json", encode_json),
+        "sms": RecordingSink("file-sms", root / "sms", ".json", encode_json),
     }
 
 

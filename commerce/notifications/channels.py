@@ -121,7 +121,7 @@ def build_email(message: OutboundMessage, sender: str) -> EmailMessage:
     return mail
 
 
-def _json(message: OutboundMessage) -> bytes:
+def encode_json(message: OutboundMessage) -> bytes:
     if message.channel == "sms":
         body = {"to": message.to[0], "text": sms_text(message), "idempotency_key": message.idempotency_key}
     else:
@@ -197,6 +197,6 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
             raise ValueError(f"LAKOO_{which.upper()}_BACKEND must be file, not {backend!r}")
     return {
         "email": mail,
-        "push": FileSink("file-push", outbox_dir(settings, "push"), ".json", _json),
-        "sms": FileSink("file-sms", outbox_dir(settings, "sms"), ".json", _json),
+        "push": FileSink("file-push", outbox_dir(settings, "push"), ".json", encode_json),
+        "sms": FileSink("file-sms", outbox_dir(settings, "sms"), ".json", encode_json),
     }
