@@ -28,6 +28,7 @@ from serving.routers import (
     feed,
     interactions,
     inventory,
+    notifications,
     orders,
     payments,
     reviews,
@@ -42,7 +43,7 @@ log = logging.getLogger("lakoo.app")
 
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
            interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
-           cart.router, orders.router, reviews.router]
+           cart.router, orders.router, reviews.router, notifications.router]
 
 
 async def open_state(settings: Settings) -> AppState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -197,6 +198,16 @@ async def get_account(session: AsyncSession, *, user_id: uuid.UUID) -> tuple[Acc
     if account is None:
         raise AccountNotFound()
     return account, await _roles(session, user_id)
+
+
+async def contact_emails(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Where to email people (notifications): active accounts only, so a disabled account gets no mail."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(select(Account.id, Account.email).where(Account.id.in_(ids),
+                                                                         Account.status == "active"))
+    return {row[0]: row[1] for row in rows}
 
 
 async def grant_role(session: AsyncSession, *, user_id: uuid.UUID, role: str,

@@ -203,7 +203,7 @@ async def add_comment(session: AsyncSession, *, post_id: uuid.UUID, user_id: uui
     outbox.publish(session, "post.commented", {
         "post_id": str(post_id), "author_id": str(post.author_id), "comment_id": str(comment.id),
         "user_id": str(user_id), "parent_id": str(data.parent_id) if data.parent_id else None,
-        "commented_at": now.isoformat(),
+        "commented_at": now.isoformat(), "excerpt": data.text[:140],
     })
     await session.commit()
     authors = await users.author_cards(session, user_ids=[user_id])

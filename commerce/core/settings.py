@@ -61,6 +61,29 @@ class Settings(BaseSettings):
 
     feed_fanout_threshold: int = Field(10_000, description="authors above this many followers are merged at read")
 
+    # notifications: batching, delivery retries and the email/push/SMS channels
+    notification_batch_window_s: int = Field(6 * 3600, description="likes/follows within this fold into one")
+    notification_batch_delay_s: int = Field(60, description="batched notifications wait this long before push/email")
+    notification_locale: str = Field("id", description="language of email, push and SMS text (id | en)")
+    notification_app_url: str = Field("https://lakoo.id", description="base of links in emails and pushes")
+    notification_max_attempts: int = Field(6, description="channel attempts before a delivery is failed")
+    notification_retry_base_s: float = Field(30.0, description="first retry delay; doubles per attempt")
+    notification_retry_max_s: float = 3600.0
+    notification_lease_s: int = Field(300, description="a send not recorded within this is treated as crashed")
+    notification_dispatch_interval_s: float = 2.0
+    notification_dispatch_batch_size: int = 100
+    notification_retention_days: int = Field(180, description="read notifications older than this are pruned")
+    email_backend: str = Field("file", description="file (.eml under var/outbox/email) | smtp")
+    email_from: str = "LAKOO <no-reply@lakoo.id>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = Field("none", description="none | starttls | tls")
+    smtp_timeout_s: float = 15.0
+    push_backend: str = Field("file", description="file (JSON under var/outbox/push); real providers plug in")
+    sms_backend: str = Field("file", description="file (JSON under var/outbox/sms); real providers plug in")
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = 1

@@ -15,6 +15,9 @@ from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
 from commerce.feed.handlers import make_handlers as feed_handlers
 from commerce.inventory.jobs import release_expired_job
+from commerce.notifications.config import notification_config
+from commerce.notifications.dispatch import dispatch_job, prune_job
+from commerce.notifications.handlers import make_handlers as notifications_handlers
 from commerce.orders.handlers import auto_complete_job
 from commerce.orders.handlers import make_handlers as orders_handlers
 from commerce.users.handlers import HANDLERS as USERS_HANDLERS
@@ -39,6 +42,8 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     return [
         PeriodicJob("inventory.release-expired", 15, release_expired_job),
         PeriodicJob("orders.auto-complete", 300, auto_complete_job),
+        PeriodicJob("notifications.dispatch", settings.notification_dispatch_interval_s, dispatch_job),
+        PeriodicJob("notifications.prune", 24 * 3600, prune_job),
     ]
 
 
@@ -61,7 +66,8 @@ async def run_periodic(job: PeriodicJob, db: Database, redis: RedisStore, settin
 
 def all_handlers(settings: Settings) -> list[Handler]:
     """Every context's consumers; a new context adds its list here."""
-    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings)]
+    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings),
+            *notifications_handlers(notification_config(settings))]
 
 
 async def run_worker(settings: Settings, *, handlers: list[Handler] | None = None,

@@ -59,3 +59,31 @@ async def test_dead_letters_listing(settings, redis):
                                                      "deliveries": "5", "error": "boom"})
     result = await _invoke(settings, ["events", "dead-letters"])
     assert result.exit_code == 0 and "boom" in result.output
+
+
+async def test_notification_deliveries_retry_and_send_due(settings, client, db):
+    import uuid
+
+    from sqlalchemy import update
+
+    from commerce.notifications.models import Delivery
+    from tests.helpers import user_with_token
+    from tests.integration.test_notification_delivery import _deliveries, _paid_order_notice
+    from tests.notify import config
+
+    user, _ = await user_with_token(client)
+    await _paid_order_notice(db, config(), user["id"])
+    sent = await _invoke(settings, ["notifications", "send-due"])
+    assert sent.exit_code == 0 and "handled 2 deliveries" in sent.output  # email sent, push skipped (no device)
+    listing = await _invoke(settings, ["notifications", "deliveries", "--status", "skipped"])
+    [push] = await _deliveries(db, channel="push")
+    assert listing.exit_code == 0 and "skipped" in listing.output and str(push.id)[:8] in listing.output
+    async with db.session() as session:
+        await session.execute(update(Delivery).where(Delivery.id == push.id).values(status="failed"))
+        await session.commit()
+    retried = await _invoke(settings, ["notifications", "retry", str(push.id)])
+    assert retried.exit_code == 0 and "queued again" in retried.output
+    assert (await _deliveries(db, channel="push"))[0].status == "pending"
+    assert (await _invoke(settings, ["notifications", "retry", str(uuid.uuid4())])).exit_code == 1
+    assert (await _invoke(settings, ["notifications", "retry", "nope"])).exit_code == 1
+    assert (await _invoke(settings, ["notifications", "deliveries", "--status", "lost"])).exit_code == 1
