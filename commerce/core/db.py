@@ -26,7 +26,8 @@ NAMING_CONVENTION = {
 }
 
 CONTEXT_SCHEMAS = ("platform", "auth", "users", "catalog", "social", "content", "interactions", "addresses",
-                   "shipping", "inventory", "payments", "cart", "orders", "reviews")
+                   "shipping", "inventory", "payments", "cart", "orders", "reviews",
+                   "sellers")
 
 
 class Base(DeclarativeBase):
