@@ -26,11 +26,14 @@ from serving.routers import (
     catalog,
     content,
     feed,
+    fulfilment,
     interactions,
     inventory,
     orders,
     payments,
     reviews,
+    seller_catalog,
+    sellers,
     shipping,
     social,
     system,
@@ -42,7 +45,7 @@ log = logging.getLogger("lakoo.app")
 
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
            interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
-           cart.router, orders.router, reviews.router]
+           cart.router, orders.router, reviews.router, sellers.router, seller_catalog.router, fulfilment.router]
 
 
 async def open_state(settings: Settings) -> AppState:

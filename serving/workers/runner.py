@@ -17,6 +17,7 @@ from commerce.feed.handlers import make_handlers as feed_handlers
 from commerce.inventory.jobs import release_expired_job
 from commerce.orders.handlers import auto_complete_job
 from commerce.orders.handlers import make_handlers as orders_handlers
+from commerce.sellers.handlers import HANDLERS as SELLERS_HANDLERS
 from commerce.users.handlers import HANDLERS as USERS_HANDLERS
 from serving.app import close_state, open_state
 from serving.state import feed_config
@@ -61,7 +62,7 @@ async def run_periodic(job: PeriodicJob, db: Database, redis: RedisStore, settin
 
 def all_handlers(settings: Settings) -> list[Handler]:
     """Every context's consumers; a new context adds its list here."""
-    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings)]
+    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings), *SELLERS_HANDLERS]
 
 
 async def run_worker(settings: Settings, *, handlers: list[Handler] | None = None,

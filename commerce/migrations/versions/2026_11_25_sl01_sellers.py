@@ -7,7 +7,6 @@ Create Date: 2026-11-25 18:42:34.902938
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'sl01'
 down_revision = '0008'
 branch_labels = None
