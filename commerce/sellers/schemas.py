@@ -54,7 +54,7 @@ def _bank(value: str) -> str:
 
 ShopName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=60)]
 Handle = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=30,
-                                          pattern=r"^[a-z0-9][a-z0-9_-]*[a-z0-9]$"), AfterValidator(_handle)]
+                                          pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]$"), AfterValidator(_handle)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Province = Annotated[str, StringConstraints(max_length=60), AfterValidator(_province)]
 City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
