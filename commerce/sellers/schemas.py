@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -217,7 +216,7 @@ class SellerStatsOut(BaseModel):
     gmv: int
     gmv_completed: int
     currency: str = "IDR"
-    rating_avg: Decimal | None = Field(description="average over every review of the shop's products")
+    rating_avg: float | None = Field(description="average over every review of the shop's products")
     rating_count: int
     updated_at: datetime | None
 
@@ -225,7 +224,7 @@ class SellerStatsOut(BaseModel):
 class ShopStats(BaseModel):
     active_products: int
     orders_completed: int
-    rating_avg: Decimal | None
+    rating_avg: float | None
     rating_count: int
 
 
