@@ -47,7 +47,8 @@ async def approved_seller(client: httpx.AsyncClient, admin: dict[str, str], user
 def product_body(*, name: str | None = None, price: int = 125_000, category_id: str,
                  sizes: tuple[str, ...] = ("M",)) -> dict:
     return {
-        "name": name or f"Kain Tenun {secrets.token_hex(2)}", "description": "Tenun ikat asli", "category_id": category_id,
+        "name": name or f"Kain Tenun {secrets.token_hex(2)}", "description": "Tenun ikat asli",
+        "category_id": category_id,
         "variants": [{"sku": f"SL-{secrets.token_hex(4).upper()}", "attributes": {"size": size}, "price": price,
                       "weight_grams": 400} for size in sizes],
         "images": [{"url": "https://img.example.com/tenun.jpg", "width": 1080, "height": 1080}],
@@ -82,8 +83,11 @@ async def live_product(client: httpx.AsyncClient, seller: dict[str, str], admin:
     return approved.json()
 
 
+Buyer = tuple[dict, dict[str, str]]
+
+
 async def paid_order(client: httpx.AsyncClient, settings, db, redis, product: dict, *,  # noqa: ANN001
-                     quantity: int = 1, buyer: tuple[dict, dict[str, str]] | None = None) -> tuple[dict, dict[str, str]]:
+                     quantity: int = 1, buyer: Buyer | None = None) -> Buyer:
     """A buyer orders the product's first variant and pays with the test provider; the worker's
     consumers have run, so the order is paid."""
     user, headers = buyer or await user_with_token(client)
