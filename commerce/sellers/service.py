@@ -233,8 +233,8 @@ async def get_application(session: AsyncSession, *, seller_id: uuid.UUID) -> App
     return await _application_out(session, seller)
 
 
-async def _pending(session: AsyncSession, seller_id: uuid.UUID, reviewer_id: uuid.UUID) -> Seller:
-    if seller_id == reviewer_id:
+async def _pending(session: AsyncSession, seller_id: uuid.UUID, reviewer_id: uuid.UUID | None) -> Seller:
+    if reviewer_id is not None and seller_id == reviewer_id:
         raise SelfVerificationForbidden()
     seller = await _locked(session, seller_id)
     if seller is None:
@@ -244,9 +244,10 @@ async def _pending(session: AsyncSession, seller_id: uuid.UUID, reviewer_id: uui
     return seller
 
 
-async def approve(session: AsyncSession, *, seller_id: uuid.UUID, reviewer_id: uuid.UUID,
+async def approve(session: AsyncSession, *, seller_id: uuid.UUID, reviewer_id: uuid.UUID | None,
                   now: datetime | None = None) -> ApplicationOut:
-    """pending → approved: the shop opens, the user gets the `seller` role (in their next token)."""
+    """pending → approved: the shop opens, the user gets the `seller` role (in their next token).
+    `reviewer_id` is the verifying admin (None only for system jobs such as the demo generator)."""
     seller = await _pending(session, seller_id, reviewer_id)
     now = now or utcnow()
     seller.status, seller.reviewed_at, seller.reviewed_by, seller.updated_at = "approved", now, reviewer_id, now
@@ -259,7 +260,7 @@ async def approve(session: AsyncSession, *, seller_id: uuid.UUID, reviewer_id: u
     return await _application_out(session, seller)
 
 
-async def reject(session: AsyncSession, *, seller_id: uuid.UUID, reviewer_id: uuid.UUID, reason: str,
+async def reject(session: AsyncSession, *, seller_id: uuid.UUID, reviewer_id: uuid.UUID | None, reason: str,
                  now: datetime | None = None) -> ApplicationOut:
     """pending → rejected with a reason the applicant sees; they may apply again."""
     seller = await _pending(session, seller_id, reviewer_id)
