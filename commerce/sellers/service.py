@@ -275,8 +275,12 @@ async def reject(session: AsyncSession, *, seller_id: uuid.UUID, reviewer_id: uu
 
 # --- public shop and stats ----------------------------------------------------------------------
 
-async def _approved_by_handle(session: AsyncSession, handle: str) -> Seller:
-    seller = await session.scalar(select(Seller).where(Seller.handle == handle.lower()))
+async def _approved_shop(session: AsyncSession, *, handle: str | None = None,
+                         seller_id: uuid.UUID | None = None) -> Seller:
+    if seller_id is not None:
+        seller = await session.get(Seller, seller_id)
+    else:
+        seller = await session.scalar(select(Seller).where(Seller.handle == (handle or "").lower()))
     if seller is None or seller.status != "approved":
         raise ShopNotFound()
     return seller
@@ -284,14 +288,16 @@ async def _approved_by_handle(session: AsyncSession, handle: str) -> Seller:
 
 async def shop_products(session: AsyncSession, *, handle: str, cursor: str | None,
                         limit: int = 20) -> Page[ProductSummary]:
-    seller = await _approved_by_handle(session, handle)
+    seller = await _approved_shop(session, handle=handle)
     return await catalog.list_products(session, params=ProductQuery(seller_id=seller.user_id, sort="newest",
                                                                     cursor=cursor, limit=limit))
 
 
-async def shop(session: AsyncSession, *, handle: str, limit: int = 20) -> ShopPage:
-    """The public page of an approved shop: who it is, its figures and its first page of products."""
-    seller = await _approved_by_handle(session, handle)
+async def shop(session: AsyncSession, *, handle: str | None = None, seller_id: uuid.UUID | None = None,
+               limit: int = 20) -> ShopPage:
+    """The public page of an approved shop, by handle or by the seller id a product carries: who it
+    is, its figures and its first page of products."""
+    seller = await _approved_shop(session, handle=handle, seller_id=seller_id)
     figures = await stats(session, seller_id=seller.user_id)
     products = await catalog.list_products(session, params=ProductQuery(seller_id=seller.user_id, sort="newest",
                                                                         limit=limit))

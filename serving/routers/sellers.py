@@ -108,7 +108,7 @@ async def reject(seller_id: uuid.UUID, body: RejectIn, admin: AdminUser, session
 # --- public shop pages --------------------------------------------------------------------------
 
 @router.get("/api/shops/{handle}", response_model=ShopPage, responses={404: PROBLEM, 422: PROBLEM},
-            summary="A shop's public page")
+            tags=["shops"], summary="A shop's public page")
 async def shop(handle: HandlePath, session: SessionDep) -> ShopPage:
     """An approved shop: name, description, location, figures (active products, completed orders,
     the average rating over all reviews of its products) and its newest active products. Shops that
@@ -116,8 +116,15 @@ async def shop(handle: HandlePath, session: SessionDep) -> ShopPage:
     return await sellers.shop(session, handle=handle)
 
 
+@router.get("/api/sellers/{seller_id}/shop", response_model=ShopPage, responses={404: PROBLEM, 422: PROBLEM},
+            tags=["shops"], summary="A shop's public page, by seller id")
+async def shop_of_seller(seller_id: uuid.UUID, session: SessionDep) -> ShopPage:
+    """The same page for a product's `seller_id`, so a product page can link to its shop."""
+    return await sellers.shop(session, seller_id=seller_id)
+
+
 @router.get("/api/shops/{handle}/products", response_model=Page[ProductSummary],
-            responses={404: PROBLEM, 422: PROBLEM}, summary="A shop's products")
+            responses={404: PROBLEM, 422: PROBLEM}, tags=["shops"], summary="A shop's products")
 async def shop_products(handle: HandlePath, session: SessionDep, cursor: Cursor = None,
                         limit: Limit = 20) -> Page[ProductSummary]:
     """The shop's active products, newest first, paginated by `next_cursor`."""

@@ -113,6 +113,7 @@ async def test_verification_queue(client, db):
     assert_problem(await client.get("/api/sellers/applications", headers=admin, params={"cursor": "!!"}), 422)
     assert_problem(await client.get(f"/api/sellers/applications/{uuid.uuid4()}", headers=admin), 404,
                    "seller_not_found")
+    assert_problem(await client.get("/api/sellers/applications/not-an-id", headers=admin), 422)
     _, stranger = await user_with_token(client)
     assert_problem(await client.get("/api/sellers/applications", headers=stranger), 403, "role_required")
 
@@ -198,6 +199,10 @@ async def test_shop_page_shows_active_products_and_rating(client, settings, db, 
     assert body["seller_id"] == seller_user["id"] and body["joined_at"]
     more = await client.get("/api/shops/kain-kita/products", params={"limit": 1})
     assert [p["id"] for p in more.json()["items"]] == [live["id"]]
+    by_id = await client.get(f"/api/sellers/{seller_user['id']}/shop")
+    assert by_id.status_code == 200 and by_id.json()["handle"] == "kain-kita"
+    assert_problem(await client.get(f"/api/sellers/{uuid.uuid4()}/shop"), 404, "shop_not_found")
+    assert_problem(await client.get("/api/sellers/not-an-id/shop"), 422)
     assert_problem(await client.get("/api/shops/nobody-here"), 404, "shop_not_found")
     assert_problem(await client.get("/api/shops/x"), 422)
     assert_problem(await client.get("/api/shops/kain-kita/products", params={"cursor": "bad"}), 422)
