@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from commerce.addresses.provinces import canonical_province
+from commerce.addresses.schemas import Province
 from commerce.catalog.schemas import ProductSummary
 from commerce.core.pagination import Page
+from commerce.inventory.schemas import Text as WarehouseName
+from commerce.inventory.schemas import WarehouseCode
 from commerce.sellers.identity import (
     BANKS,
     RESERVED_HANDLES,
@@ -32,13 +34,6 @@ def _digits(check, what: str):  # noqa: ANN001, ANN202 - a validator factory
     return validate
 
 
-def _province(value: str) -> str:
-    canonical = canonical_province(value)
-    if canonical is None:
-        raise ValueError("one of Indonesia's 38 provinces, e.g. 'Jawa Barat' or 'DKI Jakarta'")
-    return canonical
-
-
 def _handle(value: str) -> str:
     if value in RESERVED_HANDLES:
         raise ValueError("that handle is reserved")
@@ -55,7 +50,6 @@ ShopName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3,
 Handle = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=30,
                                           pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]$"), AfterValidator(_handle)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Province = Annotated[str, StringConstraints(max_length=60), AfterValidator(_province)]
 City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100)]
 LegalName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
@@ -130,9 +124,8 @@ class RejectIn(_In):
 class WarehouseIn(_In):
     """A seller's own warehouse; it belongs to the seller who creates it."""
 
-    code: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=2, max_length=32,
-                                           pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    code: WarehouseCode
+    name: WarehouseName
     province: Province
     city: City
 

@@ -128,10 +128,15 @@ async def test_sellers_cannot_review_their_own_products(client, db):
     assert (await client.post(f"/api/products/{own['id']}/approve", headers=second_admin)).status_code == 200
 
 
-async def test_seller_never_touches_another_sellers_products(client, db):
+async def _two_sellers(client, db) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     admin = await admin_headers(client, db)
     _, alice = await approved_seller(client, admin)
     _, bob = await approved_seller(client, admin)
+    return admin, alice, bob
+
+
+async def test_seller_never_touches_another_sellers_products(client, db):
+    admin, alice, bob = await _two_sellers(client, db)
     theirs = await draft(client, bob, admin)
     live = await live_product(client, bob, admin, stock=0)
     base = f"/api/sellers/me/products/{theirs['id']}"
@@ -214,9 +219,7 @@ async def test_seller_stock_in_own_warehouses(client, db):
 
 
 async def test_seller_never_touches_another_sellers_stock(client, db):
-    admin = await admin_headers(client, db)
-    _, alice = await approved_seller(client, admin)
-    _, bob = await approved_seller(client, admin)
+    admin, alice, bob = await _two_sellers(client, db)
     alice_product = await live_product(client, alice, admin)
     bob_product = await live_product(client, bob, admin, stock=5)
     bob_wh = (await client.get("/api/sellers/me/warehouses", headers=bob)).json()["items"][0]
