@@ -26,12 +26,15 @@ from serving.routers import (
     catalog,
     content,
     feed,
+    fulfilment,
     interactions,
     inventory,
     notifications,
     orders,
     payments,
     reviews,
+    seller_catalog,
+    sellers,
     shipping,
     social,
     system,
@@ -43,7 +46,8 @@ log = logging.getLogger("lakoo.app")
 
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
            interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
-           cart.router, orders.router, reviews.router, notifications.router]
+           cart.router, orders.router, reviews.router, notifications.router, sellers.router, seller_catalog.router,
+           fulfilment.router]
 
 
 async def open_state(settings: Settings) -> AppState:

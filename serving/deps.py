@@ -17,6 +17,7 @@ from commerce.core.errors import Unauthenticated
 from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
 from commerce.feed.service import FeedConfig
+from commerce.sellers import service as sellers
 from serving.state import AppState
 
 
@@ -88,6 +89,15 @@ def require_role(*roles: str) -> Callable[[AccessClaims], AccessClaims]:
 
 
 AdminUser = Annotated[AccessClaims, Depends(require_role("admin"))]
+
+
+async def approved_seller(claims: CurrentUser, session: SessionDep) -> AccessClaims:
+    """The current user, if they own an approved shop (403 `seller_required` otherwise)."""
+    await sellers.require_approved(session, user_id=claims.user_id)
+    return claims
+
+
+SellerUser = Annotated[AccessClaims, Depends(approved_seller)]
 
 
 def client_ip(request: Request) -> str:

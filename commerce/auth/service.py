@@ -211,15 +211,19 @@ async def contact_emails(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]
 
 
 async def grant_role(session: AsyncSession, *, user_id: uuid.UUID, role: str,
-                     granted_by: uuid.UUID | None) -> list[str]:
-    """Roles reach the user's access tokens at their next refresh or login."""
+                     granted_by: uuid.UUID | None, commit: bool = True) -> list[str]:
+    """Roles reach the user's access tokens at their next refresh or login. `commit=False` joins the
+    caller's transaction (approving a seller grants `seller` in the same commit)."""
     if role not in ROLES:
         raise ValueError(role)
     if await session.get(Account, user_id) is None:
         raise AccountNotFound()
     if role not in await _roles(session, user_id):
         session.add(AccountRole(account_id=user_id, role=role, granted_at=utcnow(), granted_by=granted_by))
-        await session.commit()
+        if commit:
+            await session.commit()
+        else:
+            await session.flush()
     return await _roles(session, user_id)
 
 

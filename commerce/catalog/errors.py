@@ -1,4 +1,4 @@
-from commerce.core.errors import Conflict, NotFound, ValidationFailed
+from commerce.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class ProductNotFound(NotFound):
@@ -54,3 +54,8 @@ class ProductNotTaggable(ValidationFailed):
 class SlugRequired(ValidationFailed):
     code = "slug_required"
     title = "The name has no letters or digits to derive a slug from; send one"
+
+
+class SelfReviewForbidden(Forbidden):
+    code = "self_review_forbidden"
+    title = "Nobody reviews their own product"

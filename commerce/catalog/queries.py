@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
@@ -38,6 +39,7 @@ from commerce.catalog.schemas import (
     CategoryNode,
     CategoryOut,
     ImageOut,
+    ManagedProduct,
     ProductCard,
     ProductDetail,
     ProductQuery,
@@ -45,7 +47,15 @@ from commerce.catalog.schemas import (
     Sort,
     VariantOut,
 )
-from commerce.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_by_unique_text
+from commerce.core.pagination import (
+    InvalidCursor,
+    Page,
+    decode_cursor,
+    decode_time_id,
+    encode_cursor,
+    next_time_id_cursor,
+    page_by_unique_text,
+)
 
 # word_similarity("sneakres", "Sneakers Kanvas Putih") is 0.56 while unrelated short words score
 # around 0.4; pg_trgm's default of 0.6 would miss the typo.
@@ -168,6 +178,8 @@ def _category_subtree(value: str) -> Select[Any]:
 
 def _filtered(query: Select[Any], params: ProductQuery) -> Select[Any]:
     query = query.where(Product.status == "active")
+    if params.seller_id is not None:
+        query = query.where(Product.seller_id == params.seller_id)
     if params.category is not None:
         query = query.where(Product.category_id.in_(_category_subtree(params.category)))
     if params.brand is not None:
@@ -193,6 +205,8 @@ def _fingerprint(params: ProductQuery, sort: Sort) -> str:
     """Ties a cursor to the query that produced it: replaying it on other filters is an error, not
     a silently wrong page."""
     shape = [sort, params.q, params.category, params.brand, params.price_min, params.price_max]
+    if params.seller_id is not None:  # appended only when set, so cursors minted before the filter stay valid
+        shape.append(str(params.seller_id))
     return hashlib.sha256(orjson.dumps(shape)).hexdigest()[:16]
 
 
@@ -230,17 +244,65 @@ async def list_products(session: AsyncSession, *, params: ProductQuery) -> Page[
                                                      str(TRIGRAM_THRESHOLD), True)))
     rows = (await session.execute(query.limit(params.limit + 1))).all()
     page = rows[: params.limit]
-    items = [
-        ProductSummary(**_card_fields(row), brand_id=row.brand_id, category_id=row.category_id,
-                       popularity=row.popularity, rating_avg=row.rating_avg, rating_count=row.rating_count,
-                       created_at=row.created_at)
-        for row in page
-    ]
+    items = [ProductSummary(**_summary_fields(row)) for row in page]
     next_cursor = None
     if len(rows) > params.limit:
         last = page[-1]
         next_cursor = encode_cursor(fingerprint, order.to_json(last.sort_key), str(last.id))
     return Page[ProductSummary](items=items, next_cursor=next_cursor)
+
+
+def _summary_fields(row: Any) -> dict[str, Any]:
+    return {**_card_fields(row), "brand_id": row.brand_id, "category_id": row.category_id,
+            "popularity": row.popularity, "rating_avg": row.rating_avg, "rating_count": row.rating_count,
+            "created_at": row.created_at}
+
+
+async def managed_products(session: AsyncSession, *, seller_id: uuid.UUID | None, status: str | None,
+                           oldest_first: bool, cursor: str | None, limit: int) -> Page[ManagedProduct]:
+    """Products of any status for the people who manage them: one seller's own list (newest first)
+    or the admins' review queue (oldest first, so nobody waits behind later submissions)."""
+    query = select(*_card_columns(), Product.brand_id, Product.category_id, Product.popularity, Product.rating_avg,
+                   Product.rating_count, Product.created_at, Product.seller_id, Product.rejection_reason,
+                   Product.updated_at, Product.approved_at)
+    if seller_id is not None:
+        query = query.where(Product.seller_id == seller_id)
+    if status is not None:
+        query = query.where(Product.status == status)
+    after = decode_time_id(cursor)
+    position = tuple_(Product.created_at, Product.id)
+    if after is not None:
+        query = query.where(position > after if oldest_first else position < after)
+    order = (Product.created_at.asc(), Product.id.asc()) if oldest_first else (Product.created_at.desc(),
+                                                                              Product.id.desc())
+    rows = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
+    items = [ManagedProduct(**_summary_fields(row), seller_id=row.seller_id, rejection_reason=row.rejection_reason,
+                            updated_at=row.updated_at, approved_at=row.approved_at) for row in rows[:limit]]
+    return Page[ManagedProduct](items=items, next_cursor=next_time_id_cursor(
+        rows, limit, key=lambda row: (row.created_at, row.id)))
+
+
+async def seller_figures(session: AsyncSession, *, seller_id: uuid.UUID) -> tuple[int, Decimal | None, int]:
+    """(active products, rating average, rating count) of one seller. The average weighs each
+    product's average by its number of reviews, which is the average over all the shop's reviews
+    (up to the products' two-decimal rounding)."""
+    active, weighted, count = (await session.execute(
+        select(func.count().filter(Product.status == "active"),
+               func.sum(Product.rating_avg * Product.rating_count),
+               func.coalesce(func.sum(Product.rating_count), 0))
+        .where(Product.seller_id == seller_id))).one()
+    count = int(count)
+    average = (Decimal(weighted) / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if count else None
+    return int(active), average, count
+
+
+async def product_sellers(session: AsyncSession, *,
+                          product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+    ids = set(product_ids)
+    if not ids:
+        return {}
+    return {row.id: row.seller_id for row in await session.execute(
+        select(Product.id, Product.seller_id).where(Product.id.in_(ids)))}
 
 
 # --- product page, brands, categories ------------------------------------------------------------

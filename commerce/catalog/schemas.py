@@ -115,6 +115,7 @@ class ProductQuery(BaseModel):
         None, description="category id or slug; includes every sub-category")
     brand: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, description="brand id or slug")
+    seller_id: uuid.UUID | None = Field(None, description="only this seller's products (a shop)")
     price_min: Annotated[int, Field(ge=0, le=MAX_PRICE)] | None = Field(
         None, description="some active variant costs at least this much")
     price_max: Annotated[int, Field(ge=0, le=MAX_PRICE)] | None = Field(
@@ -210,6 +211,16 @@ class ProductSummary(ProductCard):
     rating_avg: float | None
     rating_count: int
     created_at: datetime
+
+
+class ManagedProduct(ProductSummary):
+    """A row of a seller's own product list or the admins' review queue: any status, with what the
+    seller needs to act on it."""
+
+    seller_id: uuid.UUID | None
+    rejection_reason: str | None
+    updated_at: datetime
+    approved_at: datetime | None
 
 
 class ProductDetail(BaseModel):

@@ -8,6 +8,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from commerce.catalog.errors import (
     ActiveVariantRequired,
     ProductNotFound,
     ProductNotTaggable,
+    SelfReviewForbidden,
     SkuTaken,
     SlugRequired,
     SlugTaken,
@@ -34,6 +36,7 @@ from commerce.catalog.schemas import (
     CategoryNode,
     CategoryOut,
     ImageIn,
+    ManagedProduct,
     ProductCard,
     ProductCreate,
     ProductDetail,
@@ -132,9 +135,11 @@ async def _brand(session: AsyncSession, brand_id: uuid.UUID) -> Brand:
     return brand
 
 
-async def _locked_product(session: AsyncSession, product_id: uuid.UUID) -> Product:
+async def _locked_product(session: AsyncSession, product_id: uuid.UUID, owner: uuid.UUID | None = None) -> Product:
+    """`owner` is a seller acting on their own catalog: another seller's product is a 404, never a
+    403, so product ids cannot be probed."""
     product = await session.scalar(select(Product).where(Product.id == product_id).with_for_update())
-    if product is None:
+    if product is None or (owner is not None and product.seller_id != owner):
         raise ProductNotFound()
     return product
 
@@ -206,9 +211,10 @@ async def create_product(session: AsyncSession, *, data: ProductCreate,
     return await _detail(session, product)
 
 
-async def update_product(session: AsyncSession, *, product_id: uuid.UUID, data: ProductUpdate) -> ProductDetail:
+async def update_product(session: AsyncSession, *, product_id: uuid.UUID, data: ProductUpdate,
+                         owner: uuid.UUID | None = None) -> ProductDetail:
     """Editing a rejected product reopens it as a draft; it must be submitted again."""
-    product = await _locked_product(session, product_id)
+    product = await _locked_product(session, product_id, owner)
     product.status = status_after_edit(product.status)
     changes = data.model_dump(exclude_unset=True, exclude={"images"})
     if "category_id" in changes:
@@ -226,8 +232,9 @@ async def update_product(session: AsyncSession, *, product_id: uuid.UUID, data: 
     return await _detail(session, product)
 
 
-async def add_variant(session: AsyncSession, *, product_id: uuid.UUID, data: VariantCreate) -> VariantOut:
-    product = await _locked_product(session, product_id)
+async def add_variant(session: AsyncSession, *, product_id: uuid.UUID, data: VariantCreate,
+                      owner: uuid.UUID | None = None) -> VariantOut:
+    product = await _locked_product(session, product_id, owner)
     product.status = status_after_edit(product.status)
     await _ensure_skus_free(session, [data.sku])
     variant = _new_variant(product_id, data)
@@ -239,8 +246,8 @@ async def add_variant(session: AsyncSession, *, product_id: uuid.UUID, data: Var
 
 
 async def update_variant(session: AsyncSession, *, product_id: uuid.UUID, variant_id: uuid.UUID,
-                         data: VariantUpdate) -> VariantOut:
-    product = await _locked_product(session, product_id)
+                         data: VariantUpdate, owner: uuid.UUID | None = None) -> VariantOut:
+    product = await _locked_product(session, product_id, owner)
     variant = await session.scalar(select(ProductVariant).where(
         ProductVariant.id == variant_id, ProductVariant.product_id == product_id))
     if variant is None:
@@ -262,10 +269,14 @@ async def update_variant(session: AsyncSession, *, product_id: uuid.UUID, varian
 
 # --- the review lifecycle -----------------------------------------------------------------------
 
-async def _move(session: AsyncSession, product_id: uuid.UUID, target: str) -> tuple[Product, str]:
+async def _move(session: AsyncSession, product_id: uuid.UUID, target: str, *, owner: uuid.UUID | None = None,
+                reviewer: uuid.UUID | None = None) -> tuple[Product, str]:
     """The row lock makes concurrent reviews of one product queue up, so a second approve sees
-    `active` and gets a 409 instead of publishing the event twice."""
-    product = await _locked_product(session, product_id)
+    `active` and gets a 409 instead of publishing the event twice. A reviewer never decides on
+    their own product, even when they are an admin who also sells."""
+    product = await _locked_product(session, product_id, owner)
+    if reviewer is not None and product.seller_id == reviewer:
+        raise SelfReviewForbidden()
     previous = product.status
     check_transition(previous, target)
     if target in NEEDS_ACTIVE_VARIANT and not await _has_active_variant(session, product_id):
@@ -275,14 +286,16 @@ async def _move(session: AsyncSession, product_id: uuid.UUID, target: str) -> tu
     return product, previous
 
 
-async def submit_product(session: AsyncSession, *, product_id: uuid.UUID) -> ProductDetail:
-    product, _ = await _move(session, product_id, "pending_review")
+async def submit_product(session: AsyncSession, *, product_id: uuid.UUID,
+                         owner: uuid.UUID | None = None) -> ProductDetail:
+    product, _ = await _move(session, product_id, "pending_review", owner=owner)
     await _commit(session)
     return await _detail(session, product)
 
 
-async def approve_product(session: AsyncSession, *, product_id: uuid.UUID) -> ProductDetail:
-    product, _ = await _move(session, product_id, "active")
+async def approve_product(session: AsyncSession, *, product_id: uuid.UUID,
+                          reviewer_id: uuid.UUID | None = None) -> ProductDetail:
+    product, _ = await _move(session, product_id, "active", reviewer=reviewer_id)
     product.approved_at = product.updated_at
     product.rejection_reason = None
     outbox.publish(session, events.PRODUCT_APPROVED, events.product_approved(product, at=product.updated_at))
@@ -290,8 +303,9 @@ async def approve_product(session: AsyncSession, *, product_id: uuid.UUID) -> Pr
     return await _detail(session, product)
 
 
-async def reject_product(session: AsyncSession, *, product_id: uuid.UUID, reason: str) -> ProductDetail:
-    product, _ = await _move(session, product_id, "rejected")
+async def reject_product(session: AsyncSession, *, product_id: uuid.UUID, reason: str,
+                         reviewer_id: uuid.UUID | None = None) -> ProductDetail:
+    product, _ = await _move(session, product_id, "rejected", reviewer=reviewer_id)
     product.rejection_reason = reason
     outbox.publish(session, events.PRODUCT_REJECTED,
                    events.product_rejected(product, reason=reason, at=product.updated_at))
@@ -299,8 +313,9 @@ async def reject_product(session: AsyncSession, *, product_id: uuid.UUID, reason
     return await _detail(session, product)
 
 
-async def archive_product(session: AsyncSession, *, product_id: uuid.UUID) -> ProductDetail:
-    product, previous = await _move(session, product_id, "archived")
+async def archive_product(session: AsyncSession, *, product_id: uuid.UUID,
+                          owner: uuid.UUID | None = None) -> ProductDetail:
+    product, previous = await _move(session, product_id, "archived", owner=owner)
     outbox.publish(session, events.PRODUCT_ARCHIVED,
                    events.product_archived(product, previous_status=previous, at=product.updated_at))
     await _commit(session)
@@ -309,10 +324,15 @@ async def archive_product(session: AsyncSession, *, product_id: uuid.UUID) -> Pr
 
 # --- reads --------------------------------------------------------------------------------------
 
-async def get_product(session: AsyncSession, *, product_id: uuid.UUID,
-                      include_unpublished: bool = False) -> ProductDetail:
-    """Anything but an active product is indistinguishable from a missing one to the public."""
+async def get_product(session: AsyncSession, *, product_id: uuid.UUID, include_unpublished: bool = False,
+                      owner: uuid.UUID | None = None) -> ProductDetail:
+    """Anything but an active product is indistinguishable from a missing one to the public. An
+    `owner` (a seller) sees every status of their own products and nobody else's."""
     product = await session.get(Product, product_id)
+    if product is not None and owner is not None:
+        if product.seller_id != owner:
+            raise ProductNotFound()
+        include_unpublished = True
     if product is None or (product.status != "active" and not include_unpublished):
         raise ProductNotFound()
     return await queries.product_detail(session, product=product, all_variants=include_unpublished)
@@ -320,6 +340,25 @@ async def get_product(session: AsyncSession, *, product_id: uuid.UUID,
 
 async def list_products(session: AsyncSession, *, params: ProductQuery) -> Page[ProductSummary]:
     return await queries.list_products(session, params=params)
+
+
+async def managed_products(session: AsyncSession, *, seller_id: uuid.UUID | None, status: str | None = None,
+                           oldest_first: bool = False, cursor: str | None = None,
+                           limit: int = 20) -> Page[ManagedProduct]:
+    """Any status: `seller_id` for a seller's own list, None (with a status) for the review queue."""
+    return await queries.managed_products(session, seller_id=seller_id, status=status, oldest_first=oldest_first,
+                                          cursor=cursor, limit=limit)
+
+
+async def seller_figures(session: AsyncSession, *, seller_id: uuid.UUID) -> tuple[int, Decimal | None, int]:
+    """(active products, rating average over all the seller's reviews, review count)."""
+    return await queries.seller_figures(session, seller_id=seller_id)
+
+
+async def product_sellers(session: AsyncSession, *,
+                          product_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID | None]:
+    """Who sells each product (None: a platform product); unknown ids are absent."""
+    return await queries.product_sellers(session, product_ids=product_ids)
 
 
 async def ensure_taggable(session: AsyncSession, *, tags: list[tuple[uuid.UUID, uuid.UUID | None]]) -> None:

@@ -18,6 +18,13 @@ class UnknownVariant(ValidationFailed):
     title = "Variant does not exist in the catalog"
 
 
+class WarehouseNotFound(NotFound):
+    """A seller naming a warehouse that is not theirs: indistinguishable from one that does not exist."""
+
+    code = "warehouse_not_found"
+    title = "Warehouse not found"
+
+
 class WarehouseCodeTaken(Conflict):
     code = "warehouse_code_taken"
     title = "Warehouse code is already in use"

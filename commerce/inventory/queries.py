@@ -38,11 +38,32 @@ async def available_by_variant(session: AsyncSession, variant_ids: Iterable[uuid
     return {variant_id: found.get(variant_id, 0) for variant_id in ids}
 
 
-async def list_warehouses(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[WarehouseOut]:
+async def list_warehouses(session: AsyncSession, *, cursor: str | None, limit: int,
+                          seller_id: uuid.UUID | None = None) -> Page[WarehouseOut]:
     """By code."""
-    page, next_cursor = await page_by_unique_text(session, select(Warehouse), Warehouse.code, cursor=cursor,
-                                                  limit=limit)
+    query = select(Warehouse)
+    if seller_id is not None:
+        query = query.where(Warehouse.seller_id == seller_id)
+    page, next_cursor = await page_by_unique_text(session, query, Warehouse.code, cursor=cursor, limit=limit)
     return Page[WarehouseOut](items=[WarehouseOut.model_validate(w) for w in page], next_cursor=next_cursor)
+
+
+async def seller_stock(session: AsyncSession, *, seller_id: uuid.UUID, variant_id: uuid.UUID | None,
+                       cursor: str | None, limit: int) -> Page[StockOut]:
+    """In stock-row id order (uuid7: creation order), which is a complete keyset on its own."""
+    query = select(Stock).join(Warehouse, Warehouse.id == Stock.warehouse_id).where(Warehouse.seller_id == seller_id)
+    if variant_id is not None:
+        query = query.where(Stock.variant_id == variant_id)
+    after = decode_cursor(cursor, 1)
+    if after is not None:
+        try:
+            query = query.where(Stock.id > uuid.UUID(str(after[0])))
+        except ValueError as exc:
+            raise InvalidCursor() from exc
+    rows = list(await session.scalars(query.order_by(Stock.id).limit(limit + 1)))
+    page = rows[:limit]
+    next_cursor = encode_cursor(str(page[-1].id)) if len(rows) > limit else None
+    return Page[StockOut](items=[stock_out(s) for s in page], next_cursor=next_cursor)
 
 
 async def variant_stock(session: AsyncSession, *, variant_id: uuid.UUID) -> VariantStock:

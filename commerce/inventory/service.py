@@ -41,6 +41,7 @@ from commerce.inventory.errors import (
     UnknownVariant,
     UnknownWarehouse,
     WarehouseCodeTaken,
+    WarehouseNotFound,
 )
 from commerce.inventory.models import Reservation, ReservationLine, Stock, StockMovement, Warehouse
 from commerce.inventory.schemas import (
@@ -300,15 +301,28 @@ async def create_warehouse(session: AsyncSession, *, data: WarehouseCreate) -> W
     return WarehouseOut.model_validate(warehouse)
 
 
-async def list_warehouses(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[WarehouseOut]:
-    return await queries.list_warehouses(session, cursor=cursor, limit=limit)
+async def list_warehouses(session: AsyncSession, *, cursor: str | None, limit: int,
+                          seller_id: uuid.UUID | None = None) -> Page[WarehouseOut]:
+    """Every warehouse, or only one seller's."""
+    return await queries.list_warehouses(session, cursor=cursor, limit=limit, seller_id=seller_id)
+
+
+async def seller_stock(session: AsyncSession, *, seller_id: uuid.UUID, variant_id: uuid.UUID | None = None,
+                       cursor: str | None = None, limit: int = 50) -> Page[StockOut]:
+    """Stock rows in one seller's warehouses (optionally of one variant)."""
+    return await queries.seller_stock(session, seller_id=seller_id, variant_id=variant_id, cursor=cursor,
+                                      limit=limit)
 
 
 async def _change_on_hand(session: AsyncSession, *, warehouse_id: uuid.UUID, variant_id: uuid.UUID, delta: int,
-                          reason: str, reference: str | None) -> StockOut:
+                          reason: str, reference: str | None, owner: uuid.UUID | None = None) -> StockOut:
+    """`owner`: a seller moving stock, who may only touch their own warehouses (404 otherwise)."""
     if reason not in MANUAL_REASONS:
         raise InvalidReason(f"reason must be one of {', '.join(MANUAL_REASONS)}")
-    if await session.get(Warehouse, warehouse_id) is None:
+    warehouse = await session.get(Warehouse, warehouse_id)
+    if owner is not None and (warehouse is None or warehouse.seller_id != owner):
+        raise WarehouseNotFound(warehouse_id=str(warehouse_id))
+    if warehouse is None:
         raise UnknownWarehouse(warehouse_id=str(warehouse_id))
     if not await catalog.variant_exists(session, variant_id=variant_id):
         raise UnknownVariant(variant_id=str(variant_id))
@@ -328,21 +342,21 @@ async def _change_on_hand(session: AsyncSession, *, warehouse_id: uuid.UUID, var
 
 
 async def receive(session: AsyncSession, *, warehouse_id: uuid.UUID, variant_id: uuid.UUID, quantity: int,
-                  reason: str = "receive", reference: str | None = None) -> StockOut:
+                  reason: str = "receive", reference: str | None = None, owner: uuid.UUID | None = None) -> StockOut:
     """Units arrive in a warehouse (a delivery, or "return" for goods back from a buyer)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise InvalidQuantity()
     return await _change_on_hand(session, warehouse_id=warehouse_id, variant_id=variant_id, delta=quantity,
-                                 reason=reason, reference=reference)
+                                 reason=reason, reference=reference, owner=owner)
 
 
 async def adjust(session: AsyncSession, *, warehouse_id: uuid.UUID, variant_id: uuid.UUID, delta: int,
-                 reason: str = "adjust", reference: str | None = None) -> StockOut:
+                 reason: str = "adjust", reference: str | None = None, owner: uuid.UUID | None = None) -> StockOut:
     """A stock-take correction either way; never below what is reserved."""
     if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
         raise InvalidQuantity("delta must be a non-zero whole number")
     return await _change_on_hand(session, warehouse_id=warehouse_id, variant_id=variant_id, delta=delta,
-                                 reason=reason, reference=reference)
+                                 reason=reason, reference=reference, owner=owner)
 
 
 async def variant_stock(session: AsyncSession, *, variant_id: uuid.UUID) -> VariantStock:

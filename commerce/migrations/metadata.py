@@ -13,6 +13,7 @@ from commerce.notifications import models as _notifications  # noqa: F401
 from commerce.orders import models as _orders  # noqa: F401
 from commerce.payments import models as _payments  # noqa: F401
 from commerce.reviews import models as _reviews  # noqa: F401
+from commerce.sellers import models as _sellers  # noqa: F401
 from commerce.shipping import models as _shipping  # noqa: F401
 from commerce.social import models as _social  # noqa: F401
 from commerce.users import models as _users  # noqa: F401

@@ -29,3 +29,8 @@ class IdempotencyKeyRequired(ValidationFailed):
 class InvalidOrderTransition(Conflict):
     code = "invalid_order_transition"
     title = "The order cannot make that change from its current status"
+
+
+class CourierMismatch(ValidationFailed):
+    code = "courier_mismatch"
+    title = "Ship with the courier the buyer chose and paid for"

@@ -38,6 +38,8 @@ class Order(Base):
         Index("ix_order_buyer_created", "buyer_id", "created_at", "id"),
         Index("ix_order_checkout", "checkout_id"),
         Index("ix_order_status_delivered", "status", "delivered_at"),
+        # The seller's order list (newest first, filtered by status) and the seller stats aggregate.
+        Index("ix_order_seller_created", "seller_id", "created_at", "id"),
         {"schema": "orders"},
     )
 
@@ -58,6 +60,9 @@ class Order(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
+    # Seller fulfilment steps inside `processing`: accepted the order, then packed the parcel.
+    accepted_at: Mapped[datetime | None]
+    packed_at: Mapped[datetime | None]
     shipped_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]

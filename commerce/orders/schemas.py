@@ -98,3 +98,27 @@ class ShipIn(BaseModel):
 
     tracking_number: Annotated[
         str, StringConstraints(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")] | None = None
+
+
+# --- seller fulfilment --------------------------------------------------------------------------
+
+class SellerOrderOut(OrderOut):
+    accepted_at: datetime | None
+    packed_at: datetime | None
+
+
+class SellerOrderDetail(OrderDetail):
+    accepted_at: datetime | None
+    packed_at: datetime | None
+
+
+class SellerShipIn(BaseModel):
+    """The parcel goes with the courier and service the buyer chose and paid for at checkout;
+    `courier`, when sent, must be that courier (a guard against shipping with the wrong one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    courier: Annotated[str, StringConstraints(min_length=1, max_length=20)] | None = None
+    tracking_number: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+    ] | None = Field(None, description="required except for the built-in test courier, which issues one")

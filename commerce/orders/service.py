@@ -237,9 +237,9 @@ async def _refund(session: AsyncSession, order: Order, amount: int, reason: str,
 
 
 async def cancel(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid.UUID | None, reason: str,
-                 payment_secret: str) -> OrderDetail:
-    """The buyer may cancel until the order ships; a paid order is refunded in full and its stock
-    returned."""
+                 payment_secret: str, cancelled_by: str = "buyer") -> OrderDetail:
+    """The buyer (or the seller, through fulfilment) may cancel until the order ships; a paid order
+    is refunded in full and its stock returned. `cancelled_by` travels in `order.cancelled`."""
     order = await _owned(session, order_id, buyer_id, lock=True)
     if order.status not in CANCELLABLE_BY_BUYER:
         raise InvalidOrderTransition(f"an order that is {order.status} can no longer be cancelled")
@@ -252,7 +252,8 @@ async def cancel(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid.U
                       payment_secret)
     else:
         await inventory.release(session, reference=str(order.id), reason="cancelled")
-    outbox.publish(session, "order.cancelled", _event(order, reason=reason, refunded=was_paid))
+    outbox.publish(session, "order.cancelled", _event(order, reason=reason, refunded=was_paid,
+                                                      cancelled_by=cancelled_by))
     await session.commit()
     return await get_order(session, order_id=order.id, buyer_id=None)
 
@@ -312,7 +313,8 @@ async def mark_checkout_paid(session: AsyncSession, *, checkout_id: uuid.UUID, p
                 order.cancel_reason = "stock sold out before the payment arrived"
                 _move(session, order, "cancelled", order.cancel_reason)
                 await _refund(session, order, order.total, order.cancel_reason, payment_secret)
-                outbox.publish(session, "order.cancelled", _event(order, reason=order.cancel_reason, refunded=True))
+                outbox.publish(session, "order.cancelled", _event(order, reason=order.cancel_reason, refunded=True,
+                                                                  cancelled_by="system"))
                 continue
             _move(session, order, "paid", "payment received")
             outbox.publish(session, "order.paid", _event(order))

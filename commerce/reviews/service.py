@@ -1,5 +1,6 @@
 """Reviews: only the buyer of a delivered item may review it, once. The product's rating average and
-count are recomputed from the reviews table in the same transaction."""
+count are recomputed from the reviews table in the same transaction, which also publishes
+`review.created` (the seller's shop rating follows from it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.catalog import service as catalog
+from commerce.core import outbox
 from commerce.core.clock import utcnow
 from commerce.core.errors import Conflict, ValidationFailed
 from commerce.core.ids import uuid7
@@ -45,6 +47,11 @@ async def create_review(session: AsyncSession, *, buyer_id: uuid.UUID, data: Rev
     average, count = (await session.execute(
         select(func.avg(Review.rating), func.count()).where(Review.product_id == product_id))).one()
     await catalog.set_rating(session, product_id=product_id, average=average, count=count)
+    seller_id = (await catalog.product_sellers(session, product_ids=[product_id])).get(product_id)
+    outbox.publish(session, "review.created", {
+        "review_id": str(review.id), "product_id": str(product_id), "buyer_id": str(buyer_id),
+        "seller_id": str(seller_id) if seller_id else None, "rating": review.rating,
+        "created_at": review.created_at.isoformat()})
     try:
         await session.commit()
     except IntegrityError as exc:  # a concurrent duplicate

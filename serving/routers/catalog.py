@@ -123,15 +123,17 @@ async def submit_product(product_id: uuid.UUID, session: SessionDep, admin: Admi
 
 @router.post("/api/products/{product_id}/approve", response_model=ProductDetail, responses=PRODUCT_ERRORS)
 async def approve_product(product_id: uuid.UUID, session: SessionDep, admin: AdminUser) -> ProductDetail:
-    """pending_review → active: public, taggable, and announced as `product.approved`."""
-    return await catalog.approve_product(session, product_id=product_id)
+    """pending_review → active: public, taggable, and announced as `product.approved`. Nobody approves
+    their own product (403 `self_review_forbidden`)."""
+    return await catalog.approve_product(session, product_id=product_id, reviewer_id=admin.user_id)
 
 
 @router.post("/api/products/{product_id}/reject", response_model=ProductDetail, responses=PRODUCT_ERRORS)
 async def reject_product(product_id: uuid.UUID, body: RejectIn, session: SessionDep,
                          admin: AdminUser) -> ProductDetail:
     """pending_review → rejected with a reason, announced as `product.rejected`."""
-    return await catalog.reject_product(session, product_id=product_id, reason=body.reason)
+    return await catalog.reject_product(session, product_id=product_id, reason=body.reason,
+                                        reviewer_id=admin.user_id)
 
 
 @router.post("/api/products/{product_id}/archive", response_model=ProductDetail, responses=PRODUCT_ERRORS)

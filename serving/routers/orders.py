@@ -66,7 +66,8 @@ async def complete(order_id: uuid.UUID, me: CurrentUser, session: SessionDep) ->
 
 @router.post("/api/orders/{order_id}/ship", response_model=OrderDetail, responses=ERRORS)
 async def ship(order_id: uuid.UUID, body: ShipIn, admin: AdminUser, session: SessionDep) -> OrderDetail:
-    """Hand over to the courier (admin until sellers fulfil their own orders)."""
+    """Hand over to the courier (admin). Sellers ship their own orders with
+    `POST /api/sellers/me/orders/{id}/ship`."""
     return await orders.ship(session, order_id=order_id, tracking_number=body.tracking_number)
 
 

@@ -20,6 +20,7 @@ from commerce.notifications.dispatch import dispatch_job, prune_job
 from commerce.notifications.handlers import make_handlers as notifications_handlers
 from commerce.orders.handlers import auto_complete_job
 from commerce.orders.handlers import make_handlers as orders_handlers
+from commerce.sellers.handlers import HANDLERS as SELLERS_HANDLERS
 from commerce.users.handlers import HANDLERS as USERS_HANDLERS
 from serving.app import close_state, open_state
 from serving.state import feed_config
@@ -67,7 +68,7 @@ async def run_periodic(job: PeriodicJob, db: Database, redis: RedisStore, settin
 def all_handlers(settings: Settings) -> list[Handler]:
     """Every context's consumers; a new context adds its list here."""
     return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings),
-            *notifications_handlers(notification_config(settings))]
+            *notifications_handlers(notification_config(settings)), *SELLERS_HANDLERS]
 
 
 async def run_worker(settings: Settings, *, handlers: list[Handler] | None = None,
