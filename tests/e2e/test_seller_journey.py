@@ -123,5 +123,15 @@ async def test_seller_journey(client, settings, db, redis):
 
     # TODO(integrator: ledger): the payout step — seller balance = total minus commission after
     # completion, payout request, admin approval, marked paid; the ledger balances.
-    # TODO(integrator: notifications): assert the notifications every step produced — product_approved
-    # (seller), order_placed / order_paid (buyer, seller), order_shipped, order_delivered (buyer).
+
+    # every step told the right person: the brief's notifications, newest first in each inbox
+    seller_types = [n["type"] for n in (await client.get("/api/notifications", headers=seller)).json()["items"]]
+    assert sorted(seller_types) == ["order_paid", "product_approved", "seller_approved"]
+    buyer_inbox = (await client.get("/api/notifications", headers=buyer)).json()["items"]
+    assert sorted(n["type"] for n in buyer_inbox) == ["order_delivered", "order_paid", "order_placed",
+                                                      "order_shipped"]
+    shipped_note = next(n for n in buyer_inbox if n["type"] == "order_shipped")
+    assert shipped_note["data"]["tracking_number"] == "LKT-SUMBA-0001"
+    seller_paid = next(n for n in (await client.get("/api/notifications", headers=seller)).json()["items"]
+                       if n["type"] == "order_paid")
+    assert seller_paid["data"]["role"] == "seller"
