@@ -30,11 +30,13 @@ from serving.routers import (
     inventory,
     orders,
     payments,
+    payouts,
     reviews,
     shipping,
     social,
     system,
     users,
+    wallet,
 )
 from serving.state import AppState, auth_config, feed_config
 
@@ -42,7 +44,7 @@ log = logging.getLogger("lakoo.app")
 
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
            interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
-           cart.router, orders.router, reviews.router]
+           cart.router, orders.router, reviews.router, wallet.router, payouts.router]
 
 
 async def open_state(settings: Settings) -> AppState:

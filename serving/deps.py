@@ -88,6 +88,7 @@ def require_role(*roles: str) -> Callable[[AccessClaims], AccessClaims]:
 
 
 AdminUser = Annotated[AccessClaims, Depends(require_role("admin"))]
+SellerUser = Annotated[AccessClaims, Depends(require_role("seller"))]
 
 
 def client_ip(request: Request) -> str:

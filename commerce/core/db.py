@@ -26,7 +26,7 @@ NAMING_CONVENTION = {
 }
 
 CONTEXT_SCHEMAS = ("platform", "auth", "users", "catalog", "social", "content", "interactions", "addresses",
-                   "shipping", "inventory", "payments", "cart", "orders", "reviews")
+                   "shipping", "inventory", "payments", "cart", "orders", "reviews", "ledger", "payouts")
 
 
 class Base(DeclarativeBase):

@@ -29,3 +29,8 @@ class IdempotencyKeyRequired(ValidationFailed):
 class InvalidOrderTransition(Conflict):
     code = "invalid_order_transition"
     title = "The order cannot make that change from its current status"
+
+
+class RefundToOriginalUnavailable(ValidationFailed):
+    code = "refund_to_original_unavailable"
+    title = "A bank transfer (virtual account) cannot be refunded to its source; choose the wallet"

@@ -15,6 +15,7 @@ from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
 from commerce.feed.handlers import make_handlers as feed_handlers
 from commerce.inventory.jobs import release_expired_job
+from commerce.ledger.handlers import make_handlers as ledger_handlers
 from commerce.orders.handlers import auto_complete_job
 from commerce.orders.handlers import make_handlers as orders_handlers
 from commerce.users.handlers import HANDLERS as USERS_HANDLERS
@@ -61,7 +62,8 @@ async def run_periodic(job: PeriodicJob, db: Database, redis: RedisStore, settin
 
 def all_handlers(settings: Settings) -> list[Handler]:
     """Every context's consumers; a new context adds its list here."""
-    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings)]
+    return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings),
+            *ledger_handlers(settings)]
 
 
 async def run_worker(settings: Settings, *, handlers: list[Handler] | None = None,
