@@ -204,10 +204,12 @@ async def trial_balance(session: AsyncSession, *, currency: str = "IDR") -> Tria
                coalesce(-sum(e.amount) FILTER (WHERE e.amount < 0), 0)
         FROM ledger.account a LEFT JOIN ledger.entry e ON e.account_id = a.id
         WHERE a.currency = :currency GROUP BY a.kind ORDER BY a.kind"""), {"currency": currency})).all()
-    kinds = [KindTotals(kind=kind, title=KINDS[kind].title if kind in KINDS else kind, accounts=count,
-                        debits=int(debits), credits=int(credits),
-                        balance=(int(debits) - int(credits)) * (KINDS[kind].normal_sign if kind in KINDS else 1))
-             for kind, count, debits, credits in rows]
+    found = {kind: (count, int(debits), int(credits)) for kind, count, debits, credits in rows}
+    kinds = []
+    for kind in KINDS.values():
+        count, debits, credits = found.get(kind.name, (0, 0, 0))
+        kinds.append(KindTotals(kind=kind.name, title=kind.title, accounts=count, debits=debits, credits=credits,
+                                balance=(debits - credits) * kind.normal_sign))
     unbalanced = await session.scalar(text("""
         SELECT count(*) FROM (SELECT 1 FROM ledger.entry WHERE currency = :currency
                               GROUP BY journal_id HAVING sum(amount) <> 0) s"""), {"currency": currency})

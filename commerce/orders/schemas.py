@@ -28,7 +28,7 @@ class CheckoutIn(BaseModel):
     address_id: uuid.UUID
     shipping: ShippingChoice
     payment_method: PaymentMethod = Field(description="pays whatever the wallet does not cover")
-    wallet_amount: Annotated[int, Field(ge=0, le=1_000_000_000_000)] = Field(
+    wallet_amount: Annotated[int, Field(ge=0, le=1_000_000_000_000, strict=True)] = Field(
         0, description="IDR to pay from the buyer's wallet; the payment intent covers the rest")
     use_wallet: bool = Field(False, description="pay as much as the wallet holds, up to the total")
 

@@ -16,7 +16,8 @@ class _In(BaseModel):
 class PayoutRequest(_In):
     """Only an amount: the seller, the bank account and the status are never the client's to say."""
 
-    amount: Annotated[int, Field(gt=0, le=1_000_000_000_000, description="IDR, at most the available balance")]
+    amount: Annotated[int, Field(gt=0, le=1_000_000_000_000, strict=True,
+                                        description="IDR, at most the available balance")]
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
 

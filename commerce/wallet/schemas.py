@@ -21,7 +21,8 @@ class WalletOut(BaseModel):
 class GoodwillIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Annotated[int, Field(gt=0, le=100_000_000, description="IDR credited to the buyer's wallet")]
+    amount: Annotated[int, Field(gt=0, le=100_000_000, strict=True,
+                                      description="IDR credited to the buyer's wallet")]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
