@@ -159,7 +159,8 @@ async def test_admin_payout_inputs(client, db, settings, redis):
     assert_problem(await client.post(f"/api/admin/payouts/{uuid.uuid4()}/approve", headers=admin), 404,
                    "payout_not_found")
     assert_problem(await client.get("/api/admin/payouts", headers=admin, params={"status": "lost"}), 422)
-    assert (await client.post(f"{url}/mark-paid", headers=admin, json={"reference": "MANDIRI 778812"})).status_code == 200
+    paid = await client.post(f"{url}/mark-paid", headers=admin, json={"reference": "MANDIRI 778812"})
+    assert paid.status_code == 200
     # One bank transfer pays one payout.
     other = (await _request(client, shop_h, 10_000)).json()
     await client.post(f"/api/admin/payouts/{other['id']}/approve", headers=admin)

@@ -77,7 +77,8 @@ async def test_refund_to_the_original_card_and_never_to_a_bank_transfer(client, 
     _, headers = await user_with_token(client)
     card = await bought_and_paid(client, headers, [variant], settings, db, redis, payment_method="card")
     order_id = card["orders"][0]["id"]
-    bad = await client.post(f"/api/orders/{order_id}/cancel", headers=headers, json={"reason": "x", "refund_to": "bank"})
+    bad = await client.post(f"/api/orders/{order_id}/cancel", headers=headers,
+                            json={"reason": "x", "refund_to": "bank"})
     assert_problem(bad, 422)
     back = await client.post(f"/api/orders/{order_id}/cancel", headers=headers,
                              json={"reason": "changed my mind", "refund_to": "original"})
@@ -201,7 +202,8 @@ async def test_an_unpaid_order_gives_its_wallet_money_back(client, db, settings,
 
     assert await release_expired_job(db, redis, settings) == 1
     await drain(settings, db, redis)
-    assert (await client.get(f"/api/orders/{expired['orders'][0]['id']}", headers=headers)).json()["status"] == "expired"
+    expired_order = (await client.get(f"/api/orders/{expired['orders'][0]['id']}", headers=headers)).json()
+    assert expired_order["status"] == "expired"
     assert await wallet_balance(client, headers) == 100_000
     kinds = [e["kind"] for e in (await client.get("/api/wallet", headers=headers)).json()["entries"]]
     assert kinds.count("wallet_released") == 2
@@ -223,7 +225,8 @@ async def test_wallet_entries_paginate_newest_first(client, db):
     first = (await client.get("/api/wallet", headers=headers, params={"limit": 2})).json()
     assert first["balance"] == 6_000 and [e["amount"] for e in first["entries"]] == [3_000, 2_000]
     assert [e["balance_after"] for e in first["entries"]] == [6_000, 3_000]
-    rest = (await client.get("/api/wallet", headers=headers, params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    rest = (await client.get("/api/wallet", headers=headers,
+                             params={"limit": 2, "cursor": first["next_cursor"]})).json()
     assert [e["amount"] for e in rest["entries"]] == [1_000] and rest["next_cursor"] is None
 
 
