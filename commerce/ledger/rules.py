@@ -104,22 +104,21 @@ def _refund_source(pos: OrderPosition, refunded_after: int, amount: int, subtota
     return [debit(chart.commission(), given_back), debit(chart.seller_available(pos.seller_id), amount - given_back)]
 
 
-async def apply_order_facts(session: AsyncSession, *, facts: OrderFacts, commission_bps: int) -> int:
-    """Bring the books in line with one order's facts. Returns how many journals were posted."""
-    pos = await _position(session, facts)
-    order = str(facts.order_id)
-    posted = 0
+@dataclass(frozen=True, slots=True)
+class Posting:
+    step: str
+    kind: str
+    lines: list[chart.Line]
+    memo: str
 
-    async def _post(step: str, kind: str, lines: list[chart.Line], memo: str) -> None:
-        nonlocal posted
-        if await service.post(session, key=f"order:{order}:{step}", kind=kind, lines=lines, memo=memo,
-                              reference=order) is not None:
-            posted += 1
 
+def _plan(pos: OrderPosition, facts: OrderFacts, commission_bps: int) -> list[Posting]:
+    """The journals that bring `pos` up to `facts`, in order; advances `pos` as it goes."""
+    plan = []
     if facts.paid and pos.escrowed == 0 and facts.total > 0:
-        await _post("escrow", "order_paid", [debit(chart.payment_clearing(), facts.total),
-                                             credit(chart.escrow(facts.seller_id), facts.total)],
-                    "order paid: buyer money held in escrow")
+        plan.append(Posting("escrow", "order_paid", [debit(chart.payment_clearing(), facts.total),
+                                                     credit(chart.escrow(facts.seller_id), facts.total)],
+                            "order paid: buyer money held in escrow"))
         pos.escrowed = facts.total
     if facts.paid and facts.refunded_amount > pos.refunded:
         amount = facts.refunded_amount - pos.refunded
@@ -127,8 +126,8 @@ async def apply_order_facts(session: AsyncSession, *, facts: OrderFacts, commiss
         lines = [*_refund_source(pos, facts.refunded_amount, amount, facts.subtotal),
                  credit(chart.wallet(facts.buyer_id), to_wallet),
                  credit(chart.payment_clearing(), amount - to_wallet)]
-        await _post(f"refund:{facts.refunded_amount}", "order_refund", lines,
-                    "refund to the buyer's wallet" if to_wallet == amount else "refund to the original payment")
+        memo = "refund to the buyer's wallet" if to_wallet == amount else "refund to the original payment"
+        plan.append(Posting(f"refund:{facts.refunded_amount}", "order_refund", lines, memo))
         pos.refunded, pos.refunded_to_wallet = facts.refunded_amount, pos.refunded_to_wallet + to_wallet
     if facts.completed and facts.paid and not pos.settled:
         release = pos.escrowed - pos.refunded
@@ -138,13 +137,32 @@ async def apply_order_facts(session: AsyncSession, *, facts: OrderFacts, commiss
             fee = commission_on(max(0, facts.subtotal - pos.refunded), commission_bps)
             lines = [debit(chart.escrow(facts.seller_id), release),
                      credit(chart.seller_available(facts.seller_id), release - fee), credit(chart.commission(), fee)]
-        await _post("settle", "order_settled", lines, "order completed: escrow released")
+        plan.append(Posting("settle", "order_settled", lines, "order completed: escrow released"))
         pos.settled, pos.commission_bps = True, commission_bps
     if not facts.paid and facts.status in ENDED_UNPAID and facts.wallet_amount > 0 and not pos.wallet_released:
-        await _post("wallet-release", "wallet_released", [debit(chart.payment_clearing(), facts.wallet_amount),
-                                                          credit(chart.wallet(facts.buyer_id), facts.wallet_amount)],
-                    f"order {facts.status} before payment: wallet money returned")
+        plan.append(Posting("wallet-release", "wallet_released",
+                            [debit(chart.payment_clearing(), facts.wallet_amount),
+                             credit(chart.wallet(facts.buyer_id), facts.wallet_amount)],
+                            f"order {facts.status} before payment: wallet money returned"))
         pos.wallet_released = True
+    return plan
+
+
+async def apply_order_facts(session: AsyncSession, *, facts: OrderFacts, commission_bps: int) -> int:
+    """Bring the books in line with one order's facts. Returns how many journals were posted.
+
+    Every owned account the plan touches is locked up front, in primary-key order, so two workers
+    booking two orders of the same seller (or buyer) queue instead of deadlocking."""
+    pos = await _position(session, facts)
+    plan = _plan(pos, facts, commission_bps)
+    await service.lock(session, accounts={line.account for posting in plan for line in posting.lines
+                                          if line.amount})
+    order = str(facts.order_id)
+    posted = 0
+    for posting in plan:
+        if await service.post(session, key=f"order:{order}:{posting.step}", kind=posting.kind, lines=posting.lines,
+                              memo=posting.memo, reference=order) is not None:
+            posted += 1
     pos.updated_at = utcnow()
     await session.flush()
     return posted

@@ -67,6 +67,17 @@ async def _lock(session: AsyncSession, ids: Collection[int]) -> dict[int, Accoun
     return {a.id: a for a in rows}
 
 
+async def lock(session: AsyncSession, *, accounts: Collection[AccountRef]) -> None:
+    """Lock (creating them if new) the owned accounts a use case is about to post to, in primary-key
+    order, until its transaction ends. For use cases that post several journals in one transaction;
+    `post` alone locks what it touches."""
+    owned = {ref for ref in accounts if ref.cached}
+    if not owned:
+        return
+    found = await _accounts(session, owned)
+    await _lock(session, {account.id for account in found.values()})
+
+
 def _announce_wallet(session: AsyncSession, account: Account, amount: int, balance: int, journal_id: uuid.UUID,
                      kind: str, reference: str | None) -> None:
     """Every wallet movement, whatever caused it, is an event (notifications, analytics)."""
