@@ -32,6 +32,7 @@ from serving.routers import (
     notifications,
     orders,
     payments,
+    payouts,
     reviews,
     seller_catalog,
     sellers,
@@ -39,6 +40,7 @@ from serving.routers import (
     social,
     system,
     users,
+    wallet,
 )
 from serving.state import AppState, auth_config, feed_config
 
@@ -47,7 +49,7 @@ log = logging.getLogger("lakoo.app")
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
            interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
            cart.router, orders.router, reviews.router, notifications.router, sellers.router, seller_catalog.router,
-           fulfilment.router]
+           fulfilment.router, wallet.router, payouts.router]
 
 
 async def open_state(settings: Settings) -> AppState:

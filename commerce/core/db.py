@@ -27,7 +27,7 @@ NAMING_CONVENTION = {
 
 CONTEXT_SCHEMAS = ("platform", "auth", "users", "catalog", "social", "content", "interactions", "addresses",
                    "shipping", "inventory", "payments", "cart", "orders", "reviews",
-                   "notifications", "sellers")
+                   "notifications", "sellers", "ledger", "payouts")
 
 
 class Base(DeclarativeBase):

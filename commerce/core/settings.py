@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     payment_webhook_secret: str | None = Field(None, description="HMAC key of payment provider webhooks")
     courier_webhook_secret: str | None = Field(None, description="HMAC key of courier tracking webhooks")
     auto_complete_days: int = Field(7, description="delivered orders complete by themselves after this")
+    commission_bps: int = Field(500, ge=0, le=10_000,
+                                description="platform commission on a completed order's goods, basis points")
+    payout_min_amount: int = Field(10_000, ge=1, description="smallest payout a seller may request, IDR")
 
     feed_fanout_threshold: int = Field(10_000, description="authors above this many followers are merged at read")
 

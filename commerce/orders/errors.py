@@ -34,3 +34,8 @@ class InvalidOrderTransition(Conflict):
 class CourierMismatch(ValidationFailed):
     code = "courier_mismatch"
     title = "Ship with the courier the buyer chose and paid for"
+
+
+class RefundToOriginalUnavailable(ValidationFailed):
+    code = "refund_to_original_unavailable"
+    title = "A bank transfer (virtual account) cannot be refunded to its source; choose the wallet"

@@ -35,6 +35,9 @@ class Order(Base):
         CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status_known"),
         CheckConstraint("subtotal >= 0 AND shipping_fee >= 0 AND total = subtotal + shipping_fee",
                         name="money_adds_up"),
+        CheckConstraint("wallet_amount >= 0 AND wallet_amount <= total", name="wallet_within_total"),
+        CheckConstraint("refunded_to_wallet >= 0 AND refunded_to_wallet <= refunded_amount",
+                        name="wallet_refunds_within_refunds"),
         Index("ix_order_buyer_created", "buyer_id", "created_at", "id"),
         Index("ix_order_checkout", "checkout_id"),
         Index("ix_order_status_delivered", "status", "delivered_at"),
@@ -53,6 +56,10 @@ class Order(Base):
     shipping_fee: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[int] = mapped_column(BigInteger)
     refunded_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Paid from the buyer's wallet at checkout; the rest (total - wallet_amount) through the intent.
+    wallet_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The part of refunded_amount that went to the buyer's wallet; the rest went back to the card.
+    refunded_to_wallet: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     courier: Mapped[str] = mapped_column(String(20))
     courier_service: Mapped[str] = mapped_column(String(20))
     shipping_address: Mapped[dict[str, Any]]

@@ -4,9 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 PaymentMethod = Literal["bank_va", "ewallet", "card"]
+RefundTo = Annotated[Literal["wallet", "original"], Field(
+    description="wallet (the default: instant, to the buyer's LAKOO wallet) or original: back to the card or "
+    "e-wallet that paid; bank transfers cannot be reversed, and what the wallet paid returns to the wallet")]
 
 
 class ShippingChoice(BaseModel):
@@ -24,7 +27,16 @@ class CheckoutIn(BaseModel):
 
     address_id: uuid.UUID
     shipping: ShippingChoice
-    payment_method: PaymentMethod
+    payment_method: PaymentMethod = Field(description="pays whatever the wallet does not cover")
+    wallet_amount: Annotated[int, Field(ge=0, le=1_000_000_000_000, strict=True)] = Field(
+        0, description="IDR to pay from the buyer's wallet; the payment intent covers the rest")
+    use_wallet: bool = Field(False, description="pay as much as the wallet holds, up to the total")
+
+    @model_validator(mode="after")
+    def _one_wallet_choice(self) -> CheckoutIn:
+        if self.use_wallet and self.wallet_amount:
+            raise ValueError("send wallet_amount or use_wallet, not both")
+        return self
 
 
 class OrderItemOut(BaseModel):
@@ -60,6 +72,8 @@ class OrderOut(BaseModel):
     shipping_fee: int
     total: int
     refunded_amount: int
+    wallet_amount: int = Field(0, description="paid from the wallet at checkout")
+    refunded_to_wallet: int = Field(0, description="of refunded_amount, what went to the wallet")
     courier: str
     courier_service: str
     shipping_address: dict[str, Any]
@@ -81,8 +95,10 @@ class OrderDetail(OrderOut):
 
 class CheckoutOut(BaseModel):
     checkout_id: uuid.UUID
-    payment_intent_id: uuid.UUID
-    amount: int
+    payment_intent_id: uuid.UUID | None = Field(description="null when the wallet paid everything")
+    amount: int = Field(description="the checkout's total")
+    wallet_amount: int = Field(0, description="paid from the wallet")
+    payment_amount: int = Field(description="left to pay through the payment intent")
     currency: str
     orders: list[OrderOut]
 
@@ -91,6 +107,7 @@ class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    refund_to: RefundTo = "wallet"
 
 
 class ShipIn(BaseModel):

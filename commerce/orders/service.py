@@ -30,6 +30,7 @@ from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.interactions import service as interactions
 from commerce.inventory import service as inventory
 from commerce.inventory.errors import OutOfStock
+from commerce.orders import funds
 from commerce.orders.errors import (
     CartEmpty,
     CartNotPurchasable,
@@ -49,7 +50,9 @@ TIMESTAMP_FOR = {"paid": "paid_at", "shipped": "shipped_at", "delivered": "deliv
 
 
 def _request_hash(data: CheckoutIn) -> str:
-    return hashlib.sha256(orjson.dumps(data.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    # Fields left at their defaults are left out, so a request from before a field existed keeps its hash.
+    body = data.model_dump(mode="json", exclude_defaults=True)
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _move(session: AsyncSession, order: Order, target: str, note: str | None = None) -> None:
@@ -66,7 +69,8 @@ def _order_out(order: Order, items: list[OrderItem]) -> OrderOut:
     return OrderOut(
         id=order.id, checkout_id=order.checkout_id, seller_id=order.seller_id, status=order.status,
         currency=order.currency, subtotal=order.subtotal, shipping_fee=order.shipping_fee, total=order.total,
-        refunded_amount=order.refunded_amount, courier=order.courier, courier_service=order.courier_service,
+        refunded_amount=order.refunded_amount, wallet_amount=order.wallet_amount,
+        refunded_to_wallet=order.refunded_to_wallet, courier=order.courier, courier_service=order.courier_service,
         shipping_address=order.shipping_address, created_at=order.created_at, expires_at=order.expires_at,
         paid_at=order.paid_at, shipped_at=order.shipped_at, delivered_at=order.delivered_at,
         completed_at=order.completed_at, cancelled_at=order.cancelled_at, cancel_reason=order.cancel_reason,
@@ -113,7 +117,8 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
         items = []
         order = Order(id=uuid7(), checkout_id=checkout_row.id, buyer_id=buyer_id, seller_id=seller_id,
                       status="pending_payment", currency="IDR", subtotal=0, shipping_fee=0, total=0,
-                      refunded_amount=0, courier=data.shipping.courier, courier_service=data.shipping.service,
+                      refunded_amount=0, wallet_amount=0, refunded_to_wallet=0, courier=data.shipping.courier,
+                      courier_service=data.shipping.service,
                       shipping_address=address_snapshot, created_at=now,
                       expires_at=now + timedelta(seconds=reservation_ttl_s))
         for line in seller_lines:
@@ -139,14 +144,19 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
         orders.append((order, items))
 
     amount = sum(order.total for order, _ in orders)
-    intent = await payments.create_intent(session, reference=str(checkout_row.id), buyer_id=buyer_id,
-                                          amount=amount, currency="IDR", method=data.payment_method)
-    checkout_row.payment_intent_id = intent.id
+    from_wallet = await funds.spend_wallet(session, buyer_id=buyer_id, checkout_id=checkout_row.id,
+                                           orders=[order for order, _ in orders], data=data)
+    intent = None
+    if amount > from_wallet:
+        intent = await payments.create_intent(session, reference=str(checkout_row.id), buyer_id=buyer_id,
+                                              amount=amount - from_wallet, currency="IDR", method=data.payment_method)
+        checkout_row.payment_intent_id = intent.id
     for order, items in orders:
         outbox.publish(session, "order.placed", {
             "order_id": str(order.id), "checkout_id": str(checkout_row.id), "buyer_id": str(buyer_id),
             "seller_id": str(order.seller_id) if order.seller_id else None, "total": order.total,
             "currency": order.currency, "item_count": sum(i.quantity for i in items),
+            "wallet_amount": order.wallet_amount,
         })
         for item in items:
             interactions.record(session, user_id=buyer_id, event_type="checkout", post_id=item.source_post_id,
@@ -158,7 +168,11 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
     for order, items in orders:
         await inventory.reserve(session, reference=str(order.id),
                                 lines=[(i.variant_id, i.quantity) for i in items], ttl_s=reservation_ttl_s)
-    body = CheckoutOut(checkout_id=checkout_row.id, payment_intent_id=intent.id, amount=amount, currency="IDR",
+        if intent is None:  # the wallet paid everything: paid now, as a captured payment would make it
+            await inventory.confirm(session, reference=str(order.id))
+            _paid(session, order, items, "paid from the wallet")
+    body = CheckoutOut(checkout_id=checkout_row.id, payment_intent_id=intent.id if intent else None, amount=amount,
+                       wallet_amount=from_wallet, payment_amount=amount - from_wallet, currency="IDR",
                        orders=[_order_out(o, i) for o, i in orders]).model_dump(mode="json")
     checkout_row.response = body
     try:
@@ -222,24 +236,25 @@ async def list_orders(session: AsyncSession, *, buyer_id: uuid.UUID, cursor: str
 
 
 def _event(order: Order, **extra: Any) -> dict[str, Any]:
+    """Every order event carries the order's cumulative money facts: the ledger books from them."""
     return {"order_id": str(order.id), "checkout_id": str(order.checkout_id), "buyer_id": str(order.buyer_id),
             "seller_id": str(order.seller_id) if order.seller_id else None, "total": order.total,
-            "status": order.status, **extra}
+            "status": order.status, "subtotal": order.subtotal, "wallet_amount": order.wallet_amount,
+            "refunded_amount": order.refunded_amount, "refunded_to_wallet": order.refunded_to_wallet,
+            "paid": order.paid_at is not None, "completed": order.completed_at is not None, **extra}
 
 
-async def _refund(session: AsyncSession, order: Order, amount: int, reason: str, payment_secret: str) -> None:
-    intent = await payments.intent_for_reference(session, reference=str(order.checkout_id))
-    if intent is None:
-        return
-    await payments.refund(session, intent_id=intent.id, amount=amount, reason=reason, secret=payment_secret,
-                          commit=False)
-    order.refunded_amount += amount
+async def _refund(session: AsyncSession, order: Order, amount: int, reason: str, payment_secret: str,
+                  to: str = "wallet") -> None:
+    """Refund part or all of a paid order: to the buyer's wallet by default (see orders.funds)."""
+    await funds.refund(session, order=order, amount=amount, reason=reason, secret=payment_secret, to=to)
 
 
 async def cancel(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid.UUID | None, reason: str,
-                 payment_secret: str, cancelled_by: str = "buyer") -> OrderDetail:
-    """The buyer (or the seller, through fulfilment) may cancel until the order ships; a paid order
-    is refunded in full and its stock returned. `cancelled_by` travels in `order.cancelled`."""
+                 payment_secret: str, refund_to: str = "wallet", cancelled_by: str = "buyer") -> OrderDetail:
+    """The buyer (or the seller, through fulfilment) may cancel until the order ships; a paid order is
+    refunded in full (to the wallet unless `refund_to="original"`) and its stock returned; an unpaid one
+    gives back the wallet money it held. `cancelled_by` travels in `order.cancelled`."""
     order = await _owned(session, order_id, buyer_id, lock=True)
     if order.status not in CANCELLABLE_BY_BUYER:
         raise InvalidOrderTransition(f"an order that is {order.status} can no longer be cancelled")
@@ -249,7 +264,7 @@ async def cancel(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid.U
     if was_paid:
         await inventory.release(session, reference=str(order.id), reason="returned")
         await _refund(session, order, order.total - order.refunded_amount, f"order cancelled: {reason}",
-                      payment_secret)
+                      payment_secret, refund_to)
     else:
         await inventory.release(session, reference=str(order.id), reason="cancelled")
     outbox.publish(session, "order.cancelled", _event(order, reason=reason, refunded=was_paid,
@@ -282,12 +297,12 @@ async def complete(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid
 
 
 async def refund(session: AsyncSession, *, order_id: uuid.UUID, amount: int, reason: str,
-                 payment_secret: str) -> OrderDetail:
+                 payment_secret: str, refund_to: str = "wallet") -> OrderDetail:
     """Admin refund of part or all of a paid order (goods stay where they are)."""
     order = await _owned(session, order_id, None, lock=True)
     if order.paid_at is None or amount > order.total - order.refunded_amount:
         raise InvalidOrderTransition("refund exceeds what was paid for this order")
-    await _refund(session, order, amount, reason, payment_secret)
+    await _refund(session, order, amount, reason, payment_secret, refund_to)
     _move(session, order, "refunded" if order.refunded_amount >= order.total else "partially_refunded", reason)
     outbox.publish(session, "order.refunded", _event(order, amount=amount))
     await session.commit()
@@ -295,6 +310,18 @@ async def refund(session: AsyncSession, *, order_id: uuid.UUID, amount: int, rea
 
 
 # --- event consumers' use cases (each commits) ----------------------------------------------------
+
+def _paid(session: AsyncSession, order: Order, items: list[OrderItem], note: str) -> None:
+    """The order's money is in and its stock confirmed: paid, announced, purchases attributed. The one
+    way to "paid", whether a captured payment or the wallet paid."""
+    _move(session, order, "paid", note)
+    outbox.publish(session, "order.paid", _event(order))
+    for item in items:
+        interactions.record(session, user_id=order.buyer_id, event_type="purchase",
+                            post_id=item.source_post_id, product_id=item.product_id,
+                            variant_id=item.variant_id, order_id=order.id, quantity=item.quantity,
+                            amount=item.line_total, surface=item.source_surface)
+
 
 async def mark_checkout_paid(session: AsyncSession, *, checkout_id: uuid.UUID, payment_secret: str) -> int:
     """payment.succeeded: every pending order of the checkout becomes paid and its reservation is
@@ -312,21 +339,15 @@ async def mark_checkout_paid(session: AsyncSession, *, checkout_id: uuid.UUID, p
                 # The hold lapsed and the stock went to someone else before the money arrived.
                 order.cancel_reason = "stock sold out before the payment arrived"
                 _move(session, order, "cancelled", order.cancel_reason)
-                await _refund(session, order, order.total, order.cancel_reason, payment_secret)
+                await funds.return_payment(session, order=order, reason=order.cancel_reason, secret=payment_secret)
                 outbox.publish(session, "order.cancelled", _event(order, reason=order.cancel_reason, refunded=True,
                                                                   cancelled_by="system"))
                 continue
-            _move(session, order, "paid", "payment received")
-            outbox.publish(session, "order.paid", _event(order))
-            for item in items[order.id]:
-                interactions.record(session, user_id=order.buyer_id, event_type="purchase",
-                                    post_id=item.source_post_id, product_id=item.product_id,
-                                    variant_id=item.variant_id, order_id=order.id, quantity=item.quantity,
-                                    amount=item.line_total, surface=item.source_surface)
+            _paid(session, order, items[order.id], "payment received")
             moved += 1
-        elif order.status in ("expired", "cancelled") and order.refunded_amount < order.total:
-            await _refund(session, order, order.total - order.refunded_amount,
-                          f"payment arrived after the order was {order.status}", payment_secret)
+        elif order.status in ("expired", "cancelled") and order.paid_at is None and funds.card_part_left(order) > 0:
+            await funds.return_payment(session, order=order, secret=payment_secret,
+                                       reason=f"payment arrived after the order was {order.status}")
     await session.commit()
     return moved
 

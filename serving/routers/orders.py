@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from commerce.core.pagination import Page
 from commerce.orders import service as orders
 from commerce.orders.errors import IdempotencyKeyRequired
-from commerce.orders.schemas import CancelIn, CheckoutIn, CheckoutOut, OrderDetail, OrderOut, ShipIn
+from commerce.orders.schemas import CancelIn, CheckoutIn, CheckoutOut, OrderDetail, OrderOut, RefundTo, ShipIn
 from serving.deps import AdminUser, CurrentUser, Cursor, Limit, SessionDep, SettingsDep
 from serving.routers.auth import PROBLEM
 
@@ -25,6 +25,7 @@ class RefundIn(BaseModel):
 
     amount: Annotated[int, Field(gt=0)]
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    refund_to: RefundTo = "wallet"
 
 
 @router.post("/api/checkout", status_code=201, response_model=CheckoutOut, responses=ERRORS)
@@ -32,7 +33,12 @@ async def checkout(body: CheckoutIn, me: CurrentUser, session: SessionDep, setti
                    idempotency_key: Annotated[str | None, Header()] = None) -> JSONResponse:
     """Turns the cart into one order per seller, reserves the stock and creates the payment intent.
     Requires `Idempotency-Key`: a retry with the same key and body returns the first response
-    (`Idempotent-Replayed: true`); the same key with another body is 409."""
+    (`Idempotent-Replayed: true`); the same key with another body is 409.
+
+    `wallet_amount` (or `use_wallet: true`) pays part or all of it from the buyer's wallet in the same
+    transaction; the intent covers only the rest. More than the wallet holds is 422
+    `insufficient_wallet_balance` and nothing is charged or reserved. When the wallet covers
+    everything there is no intent and the orders are paid at once."""
     if not idempotency_key or len(idempotency_key) > 100:
         raise IdempotencyKeyRequired()
     response, replayed = await orders.checkout(session, buyer_id=me.user_id, idempotency_key=idempotency_key,
@@ -54,8 +60,10 @@ async def get_order(order_id: uuid.UUID, me: CurrentUser, session: SessionDep) -
 @router.post("/api/orders/{order_id}/cancel", response_model=OrderDetail, responses=ERRORS)
 async def cancel(order_id: uuid.UUID, body: CancelIn, me: CurrentUser, session: SessionDep,
                  settings: SettingsDep) -> OrderDetail:
+    """Before shipping. A paid order is refunded in full, to the wallet unless `refund_to` is
+    `original`."""
     return await orders.cancel(session, order_id=order_id, buyer_id=me.user_id, reason=body.reason,
-                               payment_secret=settings.webhook_secret("payments"))
+                               payment_secret=settings.webhook_secret("payments"), refund_to=body.refund_to)
 
 
 @router.post("/api/orders/{order_id}/complete", response_model=OrderDetail, responses=ERRORS)
@@ -74,5 +82,7 @@ async def ship(order_id: uuid.UUID, body: ShipIn, admin: AdminUser, session: Ses
 @router.post("/api/orders/{order_id}/refunds", response_model=OrderDetail, responses=ERRORS)
 async def refund(order_id: uuid.UUID, body: RefundIn, admin: AdminUser, session: SessionDep,
                  settings: SettingsDep) -> OrderDetail:
+    """Admin refund of part or all of a paid order, to the buyer's wallet unless `refund_to` is
+    `original`; after completion the seller's balance and the commission give it back."""
     return await orders.refund(session, order_id=order_id, amount=body.amount, reason=body.reason,
-                               payment_secret=settings.webhook_secret("payments"))
+                               payment_secret=settings.webhook_secret("payments"), refund_to=body.refund_to)

@@ -15,6 +15,7 @@ from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
 from commerce.feed.handlers import make_handlers as feed_handlers
 from commerce.inventory.jobs import release_expired_job
+from commerce.ledger.handlers import make_handlers as ledger_handlers
 from commerce.notifications.config import notification_config
 from commerce.notifications.dispatch import dispatch_job, prune_job
 from commerce.notifications.handlers import make_handlers as notifications_handlers
@@ -68,7 +69,7 @@ async def run_periodic(job: PeriodicJob, db: Database, redis: RedisStore, settin
 def all_handlers(settings: Settings) -> list[Handler]:
     """Every context's consumers; a new context adds its list here."""
     return [*USERS_HANDLERS, *feed_handlers(feed_config(settings)), *orders_handlers(settings),
-            *notifications_handlers(notification_config(settings)), *SELLERS_HANDLERS]
+            *notifications_handlers(notification_config(settings)), *SELLERS_HANDLERS, *ledger_handlers(settings)]
 
 
 async def run_worker(settings: Settings, *, handlers: list[Handler] | None = None,

@@ -1,6 +1,5 @@
 """The brief's Seller journey over HTTP: register as seller → verified → create product draft → submit →
-approved → live → receive order → process → ship with tracking → delivered → completed (→ payout,
-added when the ledger lands)."""
+approved → live → receive order → process → ship with tracking → delivered → completed → payout."""
 
 from __future__ import annotations
 
@@ -121,12 +120,34 @@ async def test_seller_journey(client, settings, db, redis):
     stock = (await client.get("/api/sellers/me/stock", headers=seller)).json()["items"]
     assert [(s["on_hand"], s["available"]) for s in stock] == [(4, 4)]
 
-    # TODO(integrator: ledger): the payout step — seller balance = total minus commission after
-    # completion, payout request, admin approval, marked paid; the ledger balances.
+    # the money is the seller's once the order completes, minus the 5% commission on the goods
+    balance = (await client.get("/api/sellers/me/balance", headers=seller)).json()
+    total = placed.json()["orders"][0]["total"]
+    assert balance["pending"] == 0 and balance["available"] == total - 850_000 * 5 // 100
+
+    # receive payout: request → admin approves → admin marks paid with the bank reference
+    payout = (await client.post("/api/payouts", headers=seller, json={"amount": balance["available"]})).json()
+    assert payout["status"] == "requested"
+    assert [p["id"] for p in (await client.get("/api/admin/payouts", headers=admin)).json()["items"]] == [payout["id"]]
+    assert (await client.post(f"/api/admin/payouts/{payout['id']}/approve", headers=admin)).json()["status"] == \
+        "approved"
+    paid = (await client.post(f"/api/admin/payouts/{payout['id']}/mark-paid", headers=admin,
+                              json={"reference": "BRI-TRF-000123"})).json()
+    assert paid["status"] == "paid" and paid["bank_reference"] == "BRI-TRF-000123"
+    assert (await client.get("/api/sellers/me/balance", headers=seller)).json()["available"] == 0
+    statement = (await client.get("/api/sellers/me/entries", headers=seller)).json()["items"]
+    assert [e["kind"] for e in statement][:2] == ["payout_paid", "payout_requested"]
+    await drain(settings, db, redis)
+
+    # and the books balance: every account equals the sum of its entries
+    books = (await client.get("/api/admin/ledger/trial-balance", headers=admin)).json()
+    assert books["balanced"] and books["cached_mismatches"] == []
+    by_kind = {k["kind"]: k["balance"] for k in books["kinds"]}
+    assert by_kind["commission"] == 850_000 * 5 // 100 and by_kind["escrow"] == 0
 
     # every step told the right person: the brief's notifications, newest first in each inbox
     seller_types = [n["type"] for n in (await client.get("/api/notifications", headers=seller)).json()["items"]]
-    assert sorted(seller_types) == ["order_paid", "product_approved", "seller_approved"]
+    assert sorted(seller_types) == ["order_paid", "payout_paid", "product_approved", "seller_approved"]
     buyer_inbox = (await client.get("/api/notifications", headers=buyer)).json()["items"]
     assert sorted(n["type"] for n in buyer_inbox) == ["order_delivered", "order_paid", "order_placed",
                                                       "order_shipped"]
