@@ -21,3 +21,12 @@ def single_threaded_blas() -> Iterator[None]:
     # OpenBLAS is only loaded when scipy.linalg is first imported).
     with threadpool_limits(limits=1, user_api="blas"):
         yield
+
+
+@contextmanager
+def openmp_threads(n: int) -> Iterator[None]:
+    """scikit-learn's gradient boosting parallelises with OpenMP; on small batches (a feed request's
+    few hundred candidates, a few thousand logged impressions) starting the team costs more than
+    it saves, and on a shared 2-core box several teams oversubscribe the cores."""
+    with threadpool_limits(limits=n, user_api="openmp"):
+        yield
