@@ -146,6 +146,7 @@ def build_interactions(
     now: datetime | None = None,
     quantity_scaling: bool = True,
     like: Interactions | None = None,
+    items: np.ndarray | None = None,
 ) -> Interactions:
     """Aggregate events into confidences per (user, item).
 
@@ -153,7 +154,8 @@ def build_interactions(
     identical). `quantity_scaling` multiplies events that carry a quantity (purchases, carts) by
     1 + ln(quantity). `like` reuses another build's index maps — the holdout of a temporal split
     must be indexed like its training part; events of users or items it does not know are dropped
-    and counted in `stats["dropped_unknown"]`. Events of types in neither weight table are ignored
+    and counted in `stats["dropped_unknown"]`. `items` fixes only the item index (a trained model's
+    items) and indexes users afresh. Events of types in neither weight table are ignored
     (counted in `stats["ignored_events"]`), so new event types need no code change here.
     """
     frame = as_frame(events)
@@ -199,12 +201,17 @@ def build_interactions(
         pl.when(neg_wins).then(pl.col("_neg")).otherwise(0.0).alias("_neg"),
     ).filter((pl.col("_pos") > 0) | (pl.col("_neg") > 0))
 
-    if like is None:
-        user_ids = pairs.get_column(user_col).unique().sort()
-        item_ids = pairs.get_column(item_col).unique().sort()
-    else:
+    n_pairs = pairs.height
+    if like is not None:
         user_ids = pl.Series(user_col, like.user_ids)
         item_ids = pl.Series(item_col, like.item_ids)
+    else:
+        if items is not None:
+            item_ids = pl.Series(item_col, items).cast(pairs.schema[item_col])
+            pairs = pairs.join(pl.DataFrame({item_col: item_ids}), on=item_col, how="semi")
+        else:
+            item_ids = pairs.get_column(item_col).unique().sort()
+        user_ids = pairs.get_column(user_col).unique().sort()
     users = pl.DataFrame({user_col: user_ids, "_row": np.arange(len(user_ids), dtype=np.int64)})
     items = pl.DataFrame({item_col: item_ids, "_col": np.arange(len(item_ids), dtype=np.int64)})
     known = pairs.join(users, on=user_col, how="inner").join(items, on=item_col, how="inner")
@@ -219,7 +226,7 @@ def build_interactions(
         item_ids=item_ids.to_numpy(),
         window=(_to_datetime(t_min), _to_datetime(t_max)),
         stats={"events": n_events, "ignored_events": ignored, "pairs": matrix.nnz, "negative_pairs": negatives.nnz,
-               "dropped_unknown": pairs.height - known.height, "half_life_days": half_life_days,
+               "dropped_unknown": n_pairs - known.height, "half_life_days": half_life_days,
                "anchor": _to_datetime(anchor).isoformat() if t_max is not None or now else None},
     )
 
