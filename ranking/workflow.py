@@ -19,12 +19,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import scipy.sparse as sp
 
 from ranking.datasets import (
     NEGATIVE_WEIGHTS,
@@ -37,6 +37,7 @@ from ranking.datasets import (
 )
 from ranking.evaluation.harness import Evaluation, evaluate, relevant_matrix
 from ranking.evaluation.metrics import ranking_metrics
+from ranking.models.base import topk_factors
 from ranking.models.baselines import Popularity
 from ranking.models.factorization import ALS, BPR, FactorModel
 from ranking.models.similar import similar_items_table
@@ -45,7 +46,7 @@ from ranking.registry import Decision, ModelRecord, ModelRegistry
 from ranking.splits import temporal_split
 from ranking.trending import TrendingLists
 
-__all__ = ["RetrainConfig", "RetrainResult", "candidates_for_all", "retrain"]
+__all__ = ["RetrainConfig", "RetrainResult", "candidates_for_all", "retrain", "user_factors_for"]
 
 MODELS: dict[str, type[FactorModel]] = {"als": ALS, "bpr": BPR}
 
@@ -65,7 +66,8 @@ class RetrainConfig:
     candidates_k: int = 500
     similar_k: int = 50
     min_improvement: float = 0.0
-    batch_size: int = 4096
+    batch_size: int = 2048
+    eval_users: int | None = 10_000  # holdout users scored (a seeded sample beyond this)
 
     @classmethod
     def products(cls, **overrides: Any) -> RetrainConfig:
@@ -100,24 +102,31 @@ class RetrainResult:
                 "items": len(self.candidates.item_ids), "timings": self.timings}
 
 
-def candidates_for_all(model: FactorModel, data: Interactions, k: int = 500, *, batch_size: int = 4096) -> TopKLists:
-    """Top-k for every user of `data` (indexed by the model's items): fold in, then score."""
-    cols = np.full((data.n_users, k), -1, np.int64)
-    scores = np.full((data.n_users, k), -np.inf, np.float32)
-    exclusions = data.exclusions()
-    confidences = model.confidences(data) if isinstance(model, ALS) else data.matrix
-    # BPR cannot re-solve a user; people it was trained on keep their trained factors.
-    trained_rows = None
-    if isinstance(model, BPR) and model.user_ids is not None:
+def user_factors_for(model: FactorModel, data: Interactions) -> np.ndarray:
+    """Factors of every user of `data` (indexed by the model's items) over data's whole window.
+
+    ALS re-solves everyone against its fixed item factors, warm-started from the trained factors of
+    people it knows (cheap conjugate-gradient steps, the same ALS uses per iteration). BPR cannot
+    re-solve; people it knows keep their trained factors, the others get the mean of their items.
+    """
+    known = np.full(data.n_users, -1, np.int64)
+    if model.user_ids is not None:
         index = {u: i for i, u in enumerate(model.user_ids.tolist())}
-        trained_rows = np.fromiter((index.get(u, -1) for u in data.user_ids.tolist()), np.int64, data.n_users)
-    for start in range(0, data.n_users, batch_size):
-        rows = slice(start, min(start + batch_size, data.n_users))
-        factors = model.fold_in(confidences[rows])
-        if trained_rows is not None:
-            known = trained_rows[rows] >= 0
-            factors[known] = model.user_factors[trained_rows[rows][known]]
-        cols[rows], scores[rows] = model.recommend_factors(factors, k, exclude=exclusions[rows])
+        known = np.fromiter((index.get(u, -1) for u in data.user_ids.tolist()), np.int64, data.n_users)
+    hit = known >= 0
+    if isinstance(model, ALS):
+        warm = np.zeros((data.n_users, model.item_factors.shape[1]), model.item_factors.dtype)
+        warm[hit] = model.user_factors[known[hit]]
+        return model.solve_users(model.confidences(data), warm=warm)
+    factors = model.fold_in(data.matrix)
+    factors[hit] = model.user_factors[known[hit]]
+    return factors
+
+
+def candidates_for_all(model: FactorModel, data: Interactions, k: int = 500, *, batch_size: int = 2048) -> TopKLists:
+    """Top-k for every user of `data` (indexed by the model's items), seen and hidden items left out."""
+    factors = user_factors_for(model, data)
+    cols, scores = topk_factors(model.item_factors, factors, k, exclude=data.exclusions(), batch_size=batch_size)
     return TopKLists(keys=data.user_ids, cols=cols, scores=scores, item_ids=data.item_ids)
 
 
@@ -132,9 +141,8 @@ def _champion_on_holdout(champion: FactorModel, train_events: pl.DataFrame, test
     users, rows = users[rows >= 0], rows[rows >= 0]
     if users.size == 0:
         return None
-    k = max(cfg.ks)
-    confidences = champion.confidences(history) if isinstance(champion, ALS) else history.matrix
-    recs, _ = champion.recommend_factors(champion.fold_in(confidences[rows]), k, exclude=history.exclusions()[rows])
+    factors = user_factors_for(champion, history)[rows]
+    recs, _ = champion.recommend_factors(factors, max(cfg.ks), exclude=history.exclusions()[rows])
     # Champion columns → item ids → this holdout's columns (-1 for items the holdout does not index).
     test_cols = test.cols_of(champion.item_ids.tolist())
     mapped = np.where(recs >= 0, test_cols[np.maximum(recs, 0)], -1)
@@ -170,7 +178,16 @@ def retrain(
                                negative_weights=cfg.negative_weights, half_life_days=cfg.half_life_days, now=cutoff)
     test = build_interactions(test_events, item_col=cfg.item_col, weights=relevance_weights(cfg.weights),
                               negative_weights={}, half_life_days=None, like=train)
-    test = test.with_matrix(relevant_matrix(train, test))
+    relevant = relevant_matrix(train, test)
+    scored = np.flatnonzero(np.diff(relevant.indptr) > 0)
+    if cfg.eval_users and scored.size > cfg.eval_users:
+        # A seeded sample: metrics over 10k people are precise to about ±0.005, and scoring every
+        # user would cost as much as the fit on a large platform.
+        keep = np.zeros(relevant.shape[0], np.float32)
+        keep[np.random.default_rng(0).choice(scored, cfg.eval_users, replace=False)] = 1.0
+        relevant = sp.csr_matrix(sp.diags(keep) @ relevant)
+        relevant.eliminate_zeros()
+    test = test.with_matrix(relevant)
     step("dataset")
 
     candidate = MODELS[cfg.model](**cfg.params).fit(train)

@@ -17,8 +17,7 @@ from implicit.nearest_neighbours import ItemItemRecommender, bm25_weight, normal
 from ranking._blas import single_threaded_blas
 from ranking._sparse import first_k_valid, max_row_nnz, row_membership
 from ranking.datasets import Interactions
-from ranking.models.base import Recommender, TopK
-from ranking.models.factorization import clean_implicit_topk
+from ranking.models.base import Recommender, TopK, clean_implicit_topk
 
 __all__ = ["ItemKNN", "Popularity"]
 

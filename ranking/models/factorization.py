@@ -19,17 +19,15 @@ import numpy as np
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.cpu.bpr import BayesianPersonalizedRanking
-from implicit.cpu.topk import topk
 from implicit.nearest_neighbours import bm25_weight, tfidf_weight
 
 from ranking._blas import single_threaded_blas
 from ranking.datasets import Interactions
-from ranking.models.base import Recommender, TopK
+from ranking.models.base import Recommender, TopK, topk_factors
 
-__all__ = ["ALS", "BPR", "FactorModel", "clean_implicit_topk", "weigh"]
+__all__ = ["ALS", "BPR", "FactorModel", "weigh"]
 
 WEIGHTINGS = ("none", "log", "bm25", "tfidf")
-_IMPLICIT_PAD = np.finfo(np.float32).min / 2
 
 
 def weigh(matrix: sp.csr_matrix, weighting: str, *, bm25_k1: float = 100.0, bm25_b: float = 0.8) -> sp.csr_matrix:
@@ -45,17 +43,6 @@ def weigh(matrix: sp.csr_matrix, weighting: str, *, bm25_k1: float = 100.0, bm25
     if weighting == "tfidf":
         return sp.csr_matrix(tfidf_weight(matrix.T).T, dtype=np.float32)
     raise ValueError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
-
-
-def clean_implicit_topk(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """implicit pads short rows with float32-lowest followed by (id 0, score 0) filler; turn every
-    slot from the first pad on into -1 / -inf."""
-    ids = np.atleast_2d(np.asarray(ids)).astype(np.int64)
-    scores = np.atleast_2d(np.asarray(scores)).astype(np.float32)
-    padded = np.logical_or.accumulate(scores <= _IMPLICIT_PAD, axis=1)
-    ids[padded] = -1
-    scores[padded] = -np.inf
-    return ids, scores
 
 
 class FactorModel(Recommender):
@@ -83,42 +70,25 @@ class FactorModel(Recommender):
         return self.recommend_factors(self.user_factors[rows], k, exclude=exclude)
 
     def recommend_factors(self, user_factors: np.ndarray, k: int, *,
-                          exclude: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+                          exclude: sp.csr_matrix | None = None) -> TopK:
         """Top-k for arbitrary user vectors (folded-in new users, blended tastes)."""
-        n_items = self.item_factors.shape[0]
-        n = min(k, n_items)
         if exclude is not None:
-            exclude = sp.csr_matrix(exclude, dtype=np.float32)
-        with single_threaded_blas():
-            ids, scores = topk(self.item_factors, np.ascontiguousarray(user_factors, dtype=self.item_factors.dtype),
-                               n, filter_query_items=exclude, num_threads=self.params["num_threads"])
-        ids, scores = clean_implicit_topk(ids, scores)
-        if n < k:
-            ids = np.pad(ids, ((0, 0), (0, k - n)), constant_values=-1)
-            scores = np.pad(scores, ((0, 0), (0, k - n)), constant_values=-np.inf)
-        return ids, scores
+            exclude = sp.csr_matrix(exclude)
+        return topk_factors(self.item_factors, np.atleast_2d(user_factors), k, exclude=exclude)
 
     def item_scores(self, rows: np.ndarray) -> np.ndarray:
         return self.user_factors[np.asarray(rows)] @ self.item_factors.T
 
-    def similar_items(self, cols: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def similar_items(self, cols: np.ndarray, k: int) -> TopK:
         """Cosine neighbours in factor space, the item itself left out."""
         cols = np.asarray(cols, dtype=np.int64)
         factors = self.item_factors
         norms = np.linalg.norm(factors, axis=1)
         norms[norms == 0] = 1.0
         unit = (factors / norms[:, None]).astype(np.float32)
-        exclude = sp.csr_matrix((np.ones(cols.size, np.float32), (np.arange(cols.size), cols)),
-                                shape=(cols.size, factors.shape[0]))
-        n = min(k, factors.shape[0] - 1)
-        with single_threaded_blas():
-            ids, scores = topk(unit, unit[cols], max(n, 1), filter_query_items=exclude,
-                               num_threads=self.params["num_threads"])
-        ids, scores = clean_implicit_topk(ids, scores)
-        if n < k:
-            ids = np.pad(ids[:, :max(n, 0)], ((0, 0), (0, k - max(n, 0))), constant_values=-1)
-            scores = np.pad(scores[:, :max(n, 0)], ((0, 0), (0, k - max(n, 0))), constant_values=-np.inf)
-        return ids, scores
+        itself = sp.csr_matrix((np.ones(cols.size, np.float32), (np.arange(cols.size), cols)),
+                               shape=(cols.size, factors.shape[0]))
+        return topk_factors(unit, unit[cols], k, exclude=itself)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {"user_factors": self.user_factors, "item_factors": self.item_factors}
@@ -156,8 +126,9 @@ class ALS(FactorModel):
         return self
 
     def fold_in(self, history: sp.csr_matrix) -> np.ndarray:
-        """User factors for people the model has not seen, from their rows of confidences over the
-        model's items (one least-squares solve each, item factors fixed)."""
+        """User factors for people the model has not seen, from their rows of raw confidences over
+        the model's items (one exact least-squares solve each, item factors fixed). For a few
+        people (cold start); many at once go through `solve_users`."""
         p = self.params
         history = sp.csr_matrix(history, dtype=np.float32)
         weighted = weigh(history, p["weighting"], bm25_k1=p["bm25_k1"], bm25_b=p["bm25_b"]) \
@@ -165,15 +136,22 @@ class ALS(FactorModel):
         with single_threaded_blas():
             return np.atleast_2d(self.model.recalculate_user(np.arange(history.shape[0]), weighted))
 
-    def refresh_users(self, data: Interactions) -> None:
-        """Re-solve every user's factors against newer data with the items fixed: half an ALS
-        iteration, so a model evaluated on yesterday's split serves today's tastes (the matrix must
-        use this model's index maps)."""
-        if data.shape != (self.user_factors.shape[0], self.item_factors.shape[0]):
-            raise ValueError("refresh_users needs a matrix indexed like the training matrix")
+    def solve_users(self, confidences: sp.csr_matrix, *, warm: np.ndarray | None = None,
+                    cg_steps: int = 4) -> np.ndarray:
+        """User factors for many people at once against the fixed item factors, by the conjugate-
+        gradient steps ALS itself uses, started from `warm` (their last factors) where known. Much
+        cheaper than `fold_in`'s exact solve, and as good when warm-started; a few steps from zero
+        are a fair start for people the model has not seen."""
+        n = confidences.shape[0]
+        factors = np.zeros((n, self.item_factors.shape[1]), dtype=self.item_factors.dtype)
+        if warm is not None:
+            factors[:] = warm
+        scaled = sp.csr_matrix(confidences, dtype=np.float32) * float(self.params["alpha"])
+        self.model.cg_steps = cg_steps
         with single_threaded_blas():
-            self.model.user_factors = np.ascontiguousarray(
-                self.model.recalculate_user(np.arange(data.n_users), self.confidences(data)))
+            self.model.solver(scaled, factors, self.item_factors, float(self.params["regularization"]),
+                              num_threads=int(self.params["num_threads"]))
+        return factors
 
     @classmethod
     def from_arrays(cls, params: dict[str, Any], arrays: dict[str, np.ndarray]) -> ALS:
