@@ -340,8 +340,8 @@ class RankingReader(_ReaderBase):
             self._remember(version, manifest=json.loads(raw))
         return self._manifests[version]
 
-    def _ready(self, space: str) -> tuple[int, dict[str, Any]] | None:
-        version = self.version()
+    def _ready(self, space: str, version: int | None = None) -> tuple[int, dict[str, Any]] | None:
+        version = self.version() if version is None else version
         manifest = self.manifest(version) if version is not None else None
         if manifest is None or space not in manifest["spaces"]:
             return None
@@ -349,9 +349,11 @@ class RankingReader(_ReaderBase):
             self._remember(version, space=space, items=self.client.get(keys.items(self.prefix, version, space)) or b"")
         return version, manifest["spaces"][space]
 
-    def candidates(self, user_id: Any, *, space: str = "post", k: int | None = None) -> list[tuple[str, float]] | None:
-        """The user's published candidates, best first; None when the user has none (cold start)."""
-        ready = self._ready(space)
+    def candidates(self, user_id: Any, *, space: str = "post", k: int | None = None,
+                   version: int | None = None) -> list[tuple[str, float]] | None:
+        """The user's published candidates, best first; None when the user has none (cold start).
+        Pass `version` (from `version()`) to make several reads of one request agree."""
+        ready = self._ready(space, version)
         if ready is None:
             return None
         version, info = ready
@@ -359,16 +361,18 @@ class RankingReader(_ReaderBase):
                                 str(user_id))
         return self._pairs(version, space, blob, k)
 
-    def trending(self, name: str = "global", *, space: str = "post", k: int | None = None) -> list[tuple[str, float]]:
-        ready = self._ready(space)
+    def trending(self, name: str = "global", *, space: str = "post", k: int | None = None,
+                 version: int | None = None) -> list[tuple[str, float]]:
+        ready = self._ready(space, version)
         if ready is None:
             return []
         version, _ = ready
         blob = self.client.hget(keys.trending(self.prefix, version, space), name)
         return self._pairs(version, space, blob, k) or []
 
-    def similar(self, item_id: Any, *, space: str = "post", k: int | None = None) -> list[tuple[str, float]]:
-        ready = self._ready(space)
+    def similar(self, item_id: Any, *, space: str = "post", k: int | None = None,
+                version: int | None = None) -> list[tuple[str, float]]:
+        ready = self._ready(space, version)
         if ready is None:
             return []
         version, info = ready
@@ -389,8 +393,8 @@ class AsyncRankingReader(_ReaderBase):
         self._pointer = (time.monotonic(), version)
         return version
 
-    async def _ready(self, space: str) -> tuple[int, dict[str, Any]] | None:
-        version = await self.version()
+    async def _ready(self, space: str, version: int | None = None) -> tuple[int, dict[str, Any]] | None:
+        version = await self.version() if version is None else version
         if version is None:
             return None
         if version not in self._manifests:
@@ -406,9 +410,9 @@ class AsyncRankingReader(_ReaderBase):
             self._remember(version, space=space, items=blob or b"")
         return version, manifest["spaces"][space]
 
-    async def candidates(self, user_id: Any, *, space: str = "post",
-                         k: int | None = None) -> list[tuple[str, float]] | None:
-        ready = await self._ready(space)
+    async def candidates(self, user_id: Any, *, space: str = "post", k: int | None = None,
+                         version: int | None = None) -> list[tuple[str, float]] | None:
+        ready = await self._ready(space, version)
         if ready is None:
             return None
         version, info = ready
@@ -416,17 +420,18 @@ class AsyncRankingReader(_ReaderBase):
             keys.candidates(self.prefix, version, space, bucket_of(user_id, info["buckets"])), str(user_id))
         return self._pairs(version, space, blob, k)
 
-    async def trending(self, name: str = "global", *, space: str = "post",
-                       k: int | None = None) -> list[tuple[str, float]]:
-        ready = await self._ready(space)
+    async def trending(self, name: str = "global", *, space: str = "post", k: int | None = None,
+                       version: int | None = None) -> list[tuple[str, float]]:
+        ready = await self._ready(space, version)
         if ready is None:
             return []
         version, _ = ready
         blob = await self.client.hget(keys.trending(self.prefix, version, space), name)
         return self._pairs(version, space, blob, k) or []
 
-    async def similar(self, item_id: Any, *, space: str = "post", k: int | None = None) -> list[tuple[str, float]]:
-        ready = await self._ready(space)
+    async def similar(self, item_id: Any, *, space: str = "post", k: int | None = None,
+                      version: int | None = None) -> list[tuple[str, float]]:
+        ready = await self._ready(space, version)
         if ready is None:
             return []
         version, info = ready

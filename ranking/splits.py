@@ -113,9 +113,10 @@ def temporal_holdout(
                               weights=relevance_weights(weights, min_weight=min_relevance_weight),
                               negative_weights={}, half_life_days=None, like=train)
     seen = train.exclusions()
-    fresh = test.matrix - test.matrix.multiply(seen)
+    fresh = _canonical(test.matrix - test.matrix.multiply(seen))
+    fresh.data[:] = 1.0  # relevance is binary
     cold_users = set(test_events[user_col].unique().to_list()) - set(train.user_index)
-    test = test.with_matrix(_canonical(fresh))
+    test = test.with_matrix(fresh)
     stats = {"protocol": "temporal", "cutoff": cutoff.isoformat(), "test_fraction": test_fraction}
     train.stats.update(stats)
     test.stats.update({**stats, "cold_users": len(cold_users)})
