@@ -36,7 +36,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 __all__ = [
-    "NEGATIVE_WEIGHTS", "POST_EVENT_WEIGHTS", "PRODUCT_EVENT_WEIGHTS", "Interactions", "as_frame",
+    "ID_COLUMNS", "NEGATIVE_WEIGHTS", "POST_EVENT_WEIGHTS", "PRODUCT_EVENT_WEIGHTS", "Interactions", "as_frame",
     "build_interactions", "datetime_of", "epoch_micros", "micros_of", "relevance_weights",
 ]
 
@@ -126,13 +126,34 @@ class Interactions:
         return replace(self, matrix=_canonical(matrix), negatives=_canonical(neg), stats=dict(self.stats))
 
 
+ID_COLUMNS = ("user_id", "post_id", "product_id", "author_id", "item_id")
+
+
 def as_frame(events: pl.DataFrame | pa.Table | Any) -> pl.DataFrame:
-    """Polars, Arrow (DuckDB's `.arrow()`, ADBC) or pandas in; polars out."""
+    """Polars, Arrow (DuckDB's `.arrow()`, ADBC) or pandas in; polars out, ids as text.
+
+    Drivers disagree on UUIDs: DuckDB gives text, ADBC and some Arrow paths 16 raw bytes, pandas
+    Python `uuid.UUID` objects. Ids are written to Redis and compared across runs, so they are
+    normalised to the canonical text form here, once."""
     if isinstance(events, pl.DataFrame):
-        return events
-    if isinstance(events, pa.Table):
-        return pl.from_arrow(events)  # type: ignore[return-value]
-    return pl.from_pandas(events)
+        frame = events
+    elif isinstance(events, pa.Table):
+        frame = pl.from_arrow(events)  # type: ignore[assignment]
+    else:
+        frame = pl.from_pandas(events)
+    fixes = []
+    for col in ID_COLUMNS:
+        if col not in frame.columns:
+            continue
+        dtype = frame.schema[col]
+        if dtype == pl.Binary:
+            hexed = pl.col(col).bin.encode("hex")
+            fixes.append(pl.concat_str([hexed.str.slice(0, 8), hexed.str.slice(8, 4), hexed.str.slice(12, 4),
+                                        hexed.str.slice(16, 4), hexed.str.slice(20, 12)], separator="-").alias(col))
+        elif dtype == pl.Object:
+            fixes.append(pl.col(col).map_elements(lambda v: None if v is None else str(v),
+                                                  return_dtype=pl.Utf8).alias(col))
+    return frame.with_columns(fixes) if fixes else frame
 
 
 def build_interactions(

@@ -93,6 +93,17 @@ class FactorModel(Recommender):
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {"user_factors": self.user_factors, "item_factors": self.item_factors}
 
+    def _new_model(self) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def from_arrays(cls, params: dict[str, Any], arrays: dict[str, np.ndarray]) -> FactorModel:
+        model = cls(**params)
+        model.model = model._new_model()
+        model.model.user_factors = np.ascontiguousarray(arrays["user_factors"])
+        model.model.item_factors = np.ascontiguousarray(arrays["item_factors"])
+        return model
+
 
 class ALS(FactorModel):
     family = "als"
@@ -153,13 +164,6 @@ class ALS(FactorModel):
                               num_threads=int(self.params["num_threads"]))
         return factors
 
-    @classmethod
-    def from_arrays(cls, params: dict[str, Any], arrays: dict[str, np.ndarray]) -> ALS:
-        model = cls(**params)
-        model.model = model._new_model()
-        model.model.user_factors = np.ascontiguousarray(arrays["user_factors"])
-        model.model.item_factors = np.ascontiguousarray(arrays["item_factors"])
-        return model
 
 
 class BPR(FactorModel):
@@ -196,10 +200,3 @@ class BPR(FactorModel):
         users[:, -1] = 1.0
         return users.astype(self.item_factors.dtype)
 
-    @classmethod
-    def from_arrays(cls, params: dict[str, Any], arrays: dict[str, np.ndarray]) -> BPR:
-        model = cls(**params)
-        model.model = model._new_model()
-        model.model.user_factors = np.ascontiguousarray(arrays["user_factors"])
-        model.model.item_factors = np.ascontiguousarray(arrays["item_factors"])
-        return model

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from ranking.datasets import (
@@ -126,3 +128,16 @@ def test_arrow_input_and_epoch_seconds_work_like_polars_datetimes():
 def test_missing_columns_are_a_clear_error():
     with pytest.raises(ValueError, match="occurred_at"):
         build_interactions(pl.DataFrame({"user_id": ["u"], "post_id": ["p"], "event_type": ["like"]}))
+
+
+def test_uuid_ids_from_any_driver_become_canonical_text():
+    ids = [uuid.UUID(int=i + 1) for i in range(2)]
+    base = {"event_type": ["like", "like"], "occurred_at": [NOW, NOW]}
+    as_bytes = pa.table({"user_id": pa.array([u.bytes for u in ids], pa.binary(16)),
+                         "post_id": pa.array([u.bytes for u in ids], pa.binary(16)), **base})
+    as_text = pl.DataFrame({"user_id": [str(u) for u in ids], "post_id": [str(u) for u in ids], **base})
+    a, b = build_interactions(as_bytes), build_interactions(as_text)
+    assert list(a.user_ids) == list(b.user_ids) == [str(u) for u in ids]
+    as_objects = pl.DataFrame({"user_id": ids, "post_id": ids, **base}, schema_overrides={"user_id": pl.Object,
+                                                                                       "post_id": pl.Object})
+    assert list(build_interactions(as_objects).item_ids) == [str(u) for u in ids]
