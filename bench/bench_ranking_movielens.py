@@ -48,7 +48,7 @@ ALS_SPACE = {
     "factors": [32, 64, 128, 256],
     "regularization": [0.05, 1.0, 5.0, 10.0, 20.0, 40.0],
     "alpha": [0.5, 1.0, 2.0, 4.0],
-    "weighting": ["none", "bm25", "log"],
+    "weighting": ["none", "bm25", "tfidf", "log"],
     "iterations": [15, 30],
 }
 BPR_SPACE = {

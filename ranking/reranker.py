@@ -27,9 +27,10 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
 from ranking._blas import openmp_threads
+from ranking.datasets import as_frame, epoch_micros
 
 __all__ = ["FEATURE_NAMES", "RAW_INPUTS", "Reranker", "auc", "candidate_features", "evaluate_reranker", "grouped_ndcg",
-           "split_by_group"]
+           "label_impressions", "split_by_group"]
 
 RAW_INPUTS: dict[str, float] = {  # raw value → what it means when serving does not know it
     "cf_score": np.nan,  # not among the CF candidates (fresh post, following, trending)
@@ -153,6 +154,33 @@ class Reranker:
         model = cls(**state["params"])
         model.engage, model.purchase = state["engage"], state["purchase"]
         return model
+
+
+ENGAGEMENTS = ("post_click", "like", "comment", "share", "save", "product_tag_click", "product_view", "add_to_cart")
+
+
+def label_impressions(events: pl.DataFrame | Any, *, item_col: str = "post_id", window_hours: float = 24.0,
+                      engagements: tuple[str, ...] = ENGAGEMENTS) -> pl.DataFrame:
+    """The re-ranker's training rows from the interaction log: every impression, with `engaged` and
+    `purchased` set when the same person engaged with (or bought through) the post within
+    `window_hours` after it. An outcome is credited to the latest impression before it only, so a
+    post shown five times and liked once yields one positive, not five. All impression columns are
+    kept (surface, position, session, `properties` — where serving logs the raw feature values)."""
+    frame = as_frame(events)
+    micros = epoch_micros(frame, "occurred_at")
+    frame = frame.with_columns(micros.alias("_us")).filter(pl.col(item_col).is_not_null())
+    impressions = frame.filter(pl.col("event_type") == "impression").with_row_index("_imp").sort("_us")
+    outcomes = (frame.filter(pl.col("event_type").is_in([*engagements, "purchase"]))
+                .select("user_id", item_col, "_us", (pl.col("event_type") == "purchase").alias("_bought"))
+                .sort("_us"))
+    credited = outcomes.join_asof(
+        impressions.select("user_id", item_col, "_us", "_imp"), on="_us", by=["user_id", item_col],
+        strategy="backward", tolerance=int(window_hours * 3600e6), check_sortedness=False,  # sorted above
+    ).filter(pl.col("_imp").is_not_null()).group_by("_imp").agg(
+        pl.lit(True).alias("engaged"), pl.col("_bought").any().alias("purchased"))
+    return (impressions.join(credited, on="_imp", how="left")
+            .with_columns(pl.col("engaged").fill_null(False), pl.col("purchased").fill_null(False))
+            .sort("_imp").drop("_imp", "_us"))
 
 
 def grouped_ndcg(scores: np.ndarray, gains: np.ndarray, groups: np.ndarray, *, k: int = 10) -> float:

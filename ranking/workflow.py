@@ -178,7 +178,11 @@ def retrain(
     config: RetrainConfig | None = None,
     on_step: Callable[[str, float], None] | None = None,
 ) -> RetrainResult:
-    """Train, evaluate, register, promote and compute serving candidates (module docstring)."""
+    """Train, evaluate, register, promote and compute serving candidates (module docstring).
+
+    The candidates come from the champion after the guardrail: the new model when promoted, else
+    the previous champion folded in over the new data. On the very first run there is nothing to
+    fall back to, so the candidate serves even if it failed the guardrail (the decision says so)."""
     cfg = config or RetrainConfig()
     if cfg.model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}")
@@ -221,8 +225,8 @@ def retrain(
         champion_score = _champion_on_holdout(champion_loaded[1], train_events, test, cfg)
     step("evaluate")
 
-    window = (train.window[0], max(w for w in (train.window[1], test.window[1]) if w is not None)
-              if train.window[1] or test.window[1] else None)
+    ends = [w for w in (train.window[1], test.window[1]) if w is not None]
+    window = (train.window[0], max(ends) if ends else None)
     metrics = {**evaluation.metrics, **{f"popularity_{k}": v for k, v in popularity.metrics.items()}}
     record = registry.register(candidate, kind=cfg.kind, metrics=metrics, holdout_metric=cfg.holdout_metric,
                                data_window=window, notes={"cutoff": cutoff.isoformat(), "train": train.stats,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import polars as pl
 import pytest
@@ -13,6 +15,7 @@ from ranking.reranker import (
     candidate_features,
     evaluate_reranker,
     grouped_ndcg,
+    label_impressions,
     split_by_group,
 )
 from ranking.synthetic import logged_impressions
@@ -72,3 +75,22 @@ def test_grouped_ndcg_by_hand():
 def test_training_needs_both_outcomes(impressions):
     with pytest.raises(ValueError):
         Reranker().fit(impressions.with_columns(pl.lit(False).alias("engaged")))
+
+
+def test_impressions_are_labelled_by_what_followed_within_the_window():
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    rows = [  # user, post, event, minutes after t0, position
+        ("u1", "p1", "impression", 0, 3), ("u1", "p1", "impression", 30, 1), ("u1", "p1", "like", 40, None),
+        ("u1", "p2", "impression", 0, 2), ("u1", "p2", "like", 60 * 30, None),  # too late
+        ("u2", "p1", "impression", 5, 0), ("u2", "p1", "purchase", 20, None),
+        ("u2", "p3", "impression", 5, 4), ("u1", "p3", "save", 6, None),  # someone else's save
+    ]
+    events = pl.DataFrame({"user_id": [r[0] for r in rows], "post_id": [r[1] for r in rows],
+                           "event_type": [r[2] for r in rows],
+                           "occurred_at": [t0 + timedelta(minutes=r[3]) for r in rows],
+                           "position": [r[4] for r in rows]})
+    labelled = label_impressions(events, window_hours=24)
+    got = {(u, p, pos): (e, b) for u, p, pos, e, b in labelled.select(
+        "user_id", "post_id", "position", "engaged", "purchased").iter_rows()}
+    assert got == {("u1", "p1", 3): (False, False), ("u1", "p1", 1): (True, False), ("u1", "p2", 2): (False, False),
+                   ("u2", "p1", 0): (True, True), ("u2", "p3", 4): (False, False)}
