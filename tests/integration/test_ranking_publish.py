@@ -182,3 +182,34 @@ def test_packed_values_in_redis_decode_to_what_was_published(redis):
         if stale:
             client.delete(*stale)
         client.close()
+
+
+async def test_a_retrain_published_end_to_end_reads_back_per_user(store, tmp_path):
+    from ranking.registry import ModelRegistry
+    from ranking.synthetic import synthetic_platform
+    from ranking.trending import trending
+    from ranking.workflow import RetrainConfig, retrain
+
+    client, prefix = store
+    platform = synthetic_platform(n_users=200, n_posts=300, n_events=8_000, seed=4)
+    result = retrain(platform.events, registry=ModelRegistry(tmp_path),
+                     config=RetrainConfig(params={"factors": 8, "iterations": 4, "num_threads": 1}, candidates_k=30,
+                                          similar_k=5))
+    trend = trending(platform.events, now=platform.now, item_hashtags=platform.posts.select("post_id", "hashtags"),
+                     item_category=platform.posts.select("post_id", "category"), config=TrendingConfig(min_users=2))
+    published = publish(client, prefix, [result.space(trend)], meta={"models": {"post": result.serving.id}})
+    reader = AsyncRankingReader(AsyncRedis.from_url(_url(client)), prefix)
+    try:
+        manifest_version = await reader.version()
+        assert manifest_version == published.version
+        user = result.candidates.keys[7]
+        got = await reader.candidates(user)
+        cols = result.candidates.cols[7]
+        assert [i for i, _ in got] == result.candidates.item_ids[cols[cols >= 0]].tolist()
+        assert (await reader.trending("global"))[0][0] == trend["global"][0][0]
+        category = next(n for n in trend.names() if n.startswith("cat:"))
+        assert [i for i, _ in await reader.trending(category)] == trend[category][0].tolist()
+        post = result.similar.keys[0]
+        assert len(await reader.similar(post)) == 5
+    finally:
+        await reader.client.aclose()
