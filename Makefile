@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-.PHONY: install demo test lint lock bench services-stop clean
+.PHONY: install demo test lint lock bench bench-ranking services-stop clean
 
 install: $(VENV)/.installed
 
@@ -43,6 +43,11 @@ bench: install
 	$(PY) -m bench.bench_auth
 	$(PY) -m bench.bench_social
 	$(PY) -m bench.bench_checkout
+
+bench-ranking: install
+	$(PY) -m bench.bench_ranking_movielens
+	$(PY) -m bench.bench_ranking_retrain
+	$(PY) -m bench.bench_ranking_publish
 
 services-stop:
 	$(VENV)/bin/lakoo services stop

@@ -1,0 +1,1 @@
+"""Top-k metrics, the evaluation harness and the hyper-parameter search."""
