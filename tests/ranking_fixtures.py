@@ -27,7 +27,8 @@ def _lists(rows: Mapping[str, Sequence[str]], items: list[str]) -> TopKLists:
 
 
 def publish_ranking(settings, *, candidates: Mapping[str, Sequence[str]] | None = None,  # noqa: ANN001
-                    trending: Mapping[str, Sequence[str]] | None = None, similar: Mapping[str, Sequence[str]] | None = None,
+                    trending: Mapping[str, Sequence[str]] | None = None,
+                    similar: Mapping[str, Sequence[str]] | None = None,
                     space: str = "post", extra_spaces: Sequence[Space] = ()) -> Published:
     """candidates: user id → ranked post ids; trending: list name → ids; similar: item → neighbours."""
     candidates, trending, similar = candidates or {}, trending or {}, similar or {}

@@ -31,7 +31,8 @@ def make_handlers(config: feed.FeedConfig) -> list[Handler]:
     async def on_post_changed(session: AsyncSession, redis: RedisStore, event: Event) -> None:
         post_id = uuid.UUID(event.payload["post_id"])
         if event.topic == "post.created":
-            await signals.add_fresh(redis, post_id=post_id, created_at=datetime.fromisoformat(event.payload["created_at"]))
+            created_at = datetime.fromisoformat(event.payload["created_at"])
+            await signals.add_fresh(redis, post_id=post_id, created_at=created_at)
         elif event.topic == "post.deleted":
             await signals.remove_fresh(redis, post_id=post_id)
         await cards.mark_dirty(redis, [post_id])
