@@ -4,6 +4,9 @@ and its server-side interaction in the same transaction."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
@@ -24,7 +27,7 @@ from commerce.content.schemas import (
     ViewerState,
 )
 from commerce.core import outbox
-from commerce.core.clock import utcnow
+from commerce.core.clock import stamp, utcnow
 from commerce.core.ids import uuid7
 from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.interactions import service as interactions
@@ -168,8 +171,7 @@ async def like_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.
     changed = await _toggle(session, model=PostLike, counter="like_count", post_id=post_id, user_id=user_id, on=liked)
     if changed and liked:
         interactions.record(session, user_id=user_id, event_type="like", post_id=post_id, surface=surface)
-        outbox.publish(session, "post.liked", {"post_id": str(post_id), "author_id": str(post.author_id),
-                                               "user_id": str(user_id), "liked_at": utcnow().isoformat()})
+        outbox.publish(session, "post.liked", _liked_event(post_id, post.author_id, user_id, utcnow()))
     await session.commit()
     return await _viewer_state(session, post_id, user_id)
 
@@ -200,11 +202,7 @@ async def add_comment(session: AsyncSession, *, post_id: uuid.UUID, user_id: uui
     session.add(comment)
     await session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + 1))
     interactions.record(session, user_id=user_id, event_type="comment", post_id=post_id)
-    outbox.publish(session, "post.commented", {
-        "post_id": str(post_id), "author_id": str(post.author_id), "comment_id": str(comment.id),
-        "user_id": str(user_id), "parent_id": str(data.parent_id) if data.parent_id else None,
-        "commented_at": now.isoformat(),
-    })
+    outbox.publish(session, "post.commented", _commented_event(comment, post.author_id))
     await session.commit()
     authors = await users.author_cards(session, user_ids=[user_id])
     return CommentOut(id=comment.id, post_id=post_id, parent_id=comment.parent_id, author=authors[user_id],
@@ -224,6 +222,114 @@ async def delete_comment(session: AsyncSession, *, comment_id: uuid.UUID, user_i
     await session.execute(update(Post).where(Post.id == comment.post_id)
                           .values(comment_count=Post.comment_count - 1))
     await session.commit()
+
+
+# --- bulk use cases: imports and demo history (same rules, one statement per step) ---------------
+
+async def _visible_authors(session: AsyncSession,
+                           pairs: set[tuple[uuid.UUID, uuid.UUID]]) -> dict[uuid.UUID, uuid.UUID]:
+    """{post_id: author_id} for (post, viewer) pairs, each post active and no block between the viewer
+    and its author — else PostNotFound, as `_visible_post` answers one at a time."""
+    post_ids = {post_id for post_id, _ in pairs}
+    authors = dict((await session.execute(select(Post.id, Post.author_id).where(
+        Post.id.in_(post_ids), Post.status == "active"))).all()) if post_ids else {}
+    if len(authors) != len(post_ids):
+        raise PostNotFound()
+    if await social.blocked_pairs(session, pairs={(viewer, authors[post]) for post, viewer in pairs
+                                                  if viewer != authors[post]}):
+        raise PostNotFound()
+    return authors
+
+
+def _liked_event(post_id: uuid.UUID, author_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> dict[str, str]:
+    return {"post_id": str(post_id), "author_id": str(author_id), "user_id": str(user_id), "liked_at": at.isoformat()}
+
+
+async def _react_many(session: AsyncSession, *, model: type[PostLike] | type[PostSave], counter: str, kind: str,
+                      reactions: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
+    now = utcnow()
+    wanted: dict[tuple[uuid.UUID, uuid.UUID], tuple[datetime, str | None]] = {}
+    for post_id, user_id, at, surface in reactions:
+        wanted.setdefault((post_id, user_id), (stamp(at, now), surface))
+    if not wanted:
+        return 0
+    authors = await _visible_authors(session, set(wanted))
+    items = [{"post_id": p, "user_id": u, "created_at": at} for (p, u), (at, _) in wanted.items()]
+    inserted: list[tuple[uuid.UUID, uuid.UUID]] = []
+    for start in range(0, len(items), 5000):
+        result = await session.execute(insert(model).values(items[start:start + 5000]).on_conflict_do_nothing()
+                                       .returning(model.post_id, model.user_id))
+        inserted += [(row[0], row[1]) for row in result]
+    per_post = Counter(post_id for post_id, _ in inserted)
+    column = getattr(Post, counter)
+    for post_id in sorted(per_post):  # id order: bulk writers lock posts in one order
+        await session.execute(update(Post).where(Post.id == post_id).values({counter: column + per_post[post_id]}))
+    await interactions.record_many(session, events=(
+        {"user_id": u, "event_type": kind, "post_id": p, "surface": wanted[(p, u)][1],
+         "occurred_at": wanted[(p, u)][0]} for p, u in inserted))
+    if kind == "like":
+        await outbox.publish_many(session, "post.liked", (
+            (_liked_event(p, authors[p], u, wanted[(p, u)][0]), wanted[(p, u)][0]) for p, u in inserted))
+    await session.commit()
+    return len(inserted)
+
+
+async def like_many(session: AsyncSession, *,
+                    likes: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
+    """Bulk `like_post`: (post_id, user_id, liked_at or None, surface) items, all or nothing; repeats
+    change nothing. Returns how many likes were new."""
+    return await _react_many(session, model=PostLike, counter="like_count", kind="like", reactions=likes)
+
+
+async def save_many(session: AsyncSession, *,
+                    saves: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
+    """Bulk `save_post`, as `like_many`."""
+    return await _react_many(session, model=PostSave, counter="save_count", kind="save", reactions=saves)
+
+
+def _commented_event(comment: Comment, post_author: uuid.UUID) -> dict[str, str | None]:
+    return {"post_id": str(comment.post_id), "author_id": str(post_author), "comment_id": str(comment.id),
+            "user_id": str(comment.author_id), "parent_id": str(comment.parent_id) if comment.parent_id else None,
+            "commented_at": comment.created_at.isoformat()}
+
+
+async def comment_many(session: AsyncSession, *,
+                       comments: Sequence[tuple[uuid.UUID, uuid.UUID, CommentCreate, datetime | None]]
+                       ) -> list[uuid.UUID]:
+    """Bulk `add_comment`: (post_id, user_id, comment, commented_at or None) items, all or nothing,
+    replies only to existing top-level comments of the same post. Returns the new comment ids."""
+    now = utcnow()
+    if not comments:
+        return []
+    authors = await _visible_authors(session, {(post_id, user_id) for post_id, user_id, _, _ in comments})
+    parent_ids = {data.parent_id for _, _, data, _ in comments if data.parent_id is not None}
+    parents = {row[0]: (row[1], row[2]) for row in await session.execute(
+        select(Comment.id, Comment.post_id, Comment.parent_id).where(
+            Comment.id.in_(parent_ids), Comment.status == "active"))} if parent_ids else {}
+    rows = []
+    for post_id, user_id, data, at in comments:
+        if data.parent_id is not None:
+            parent = parents.get(data.parent_id)
+            if parent is None or parent[0] != post_id:
+                raise CommentNotFound()
+            if parent[1] is not None:
+                raise ReplyTooDeep()
+        at = stamp(at, now)
+        rows.append(Comment(id=uuid7(), post_id=post_id, author_id=user_id, parent_id=data.parent_id, text=data.text,
+                            status="active", created_at=at, deleted_at=None))
+    session.add_all(rows)
+    await session.flush()
+    per_post = Counter(c.post_id for c in rows)
+    for post_id in sorted(per_post):
+        await session.execute(update(Post).where(Post.id == post_id)
+                              .values(comment_count=Post.comment_count + per_post[post_id]))
+    await interactions.record_many(session, events=(
+        {"user_id": c.author_id, "event_type": "comment", "post_id": c.post_id, "occurred_at": c.created_at}
+        for c in rows))
+    await outbox.publish_many(session, "post.commented", (
+        (_commented_event(c, authors[c.post_id]), c.created_at) for c in rows))
+    await session.commit()
+    return [c.id for c in rows]
 
 
 async def list_comments(session: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID | None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +62,13 @@ async def ensure_exists(session: AsyncSession, *, user_id: uuid.UUID) -> None:
         raise UserNotFound()
 
 
+async def missing_ids(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these users do not exist (bulk `ensure_exists`)."""
+    ids = set(user_ids)
+    found = set(await session.scalars(select(UserProfile.id).where(UserProfile.id.in_(ids)))) if ids else set()
+    return ids - found
+
+
 async def author_cards(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AuthorCard]:
     ids = set(user_ids)
     if not ids:
@@ -96,3 +103,27 @@ async def followers_counts(session: AsyncSession, *, user_ids: Iterable[uuid.UUI
         return {}
     rows = await session.execute(select(UserProfile.id, UserProfile.followers_count).where(UserProfile.id.in_(ids)))
     return {row[0]: row[1] for row in rows}
+
+
+_ADD_COUNTS = text("""
+    UPDATE users.user_profile AS p
+       SET followers_count = p.followers_count + d.followers,
+           following_count = p.following_count + d.following,
+           posts_count = p.posts_count + d.posts
+      FROM unnest(CAST(:ids AS uuid[]), CAST(:followers AS bigint[]), CAST(:following AS bigint[]),
+                  CAST(:posts AS bigint[])) AS d(id, followers, following, posts)
+     WHERE p.id = d.id
+""")
+
+
+async def adjust_counts_many(session: AsyncSession, *, deltas: dict[uuid.UUID, tuple[int, int, int]]) -> None:
+    """Bulk `adjust_counts`: {user_id: (followers, following, posts)} in two statements. Joins the
+    caller's transaction; the rows are locked in id order first, so bulk writers cannot deadlock."""
+    ids = sorted(uid for uid, delta in deltas.items() if any(delta))
+    if not ids:
+        return
+    await session.execute(select(UserProfile.id).where(UserProfile.id.in_(ids)).order_by(UserProfile.id)
+                          .with_for_update())
+    await session.execute(_ADD_COUNTS, {"ids": ids, "followers": [deltas[i][0] for i in ids],
+                                        "following": [deltas[i][1] for i in ids],
+                                        "posts": [deltas[i][2] for i in ids]})
