@@ -59,14 +59,19 @@ async def _roles(session: AsyncSession, account_id: uuid.UUID) -> list[str]:
     return sorted(rows)
 
 
-async def register(session: AsyncSession, *, email: str, password: str, username: str,
-                   roles: tuple[str, ...] = ("buyer",)) -> RegisteredOut:
+async def register(session: AsyncSession, *, email: str, password: str | None = None, username: str,
+                   roles: tuple[str, ...] = ("buyer",), password_hash: str | None = None) -> RegisteredOut:
+    """PASSWORD, or PASSWORD_HASH made earlier by `passwords.hash_password` for imports and demo data
+    that give many accounts one password (argon2 costs ~30 ms a call, by design)."""
+    if (password is None) == (password_hash is None):
+        raise ValueError("give exactly one of password and password_hash")
     email = normalise_email(email)
     if await session.scalar(select(Account.id).where(Account.email == email)):
         raise EmailTaken()
     if await users.username_taken(session, username=username):
         raise UsernameTaken()
-    password_hash = await asyncio.to_thread(hash_password, password)
+    if password_hash is None:
+        password_hash = await asyncio.to_thread(hash_password, password)
     now = utcnow()
     account = Account(id=uuid.uuid4(), email=email, password_hash=password_hash, status="active",
                       created_at=now, last_login_at=None)
