@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.interactions import service as interactions
 from commerce.social import service as social
 from commerce.users import service as users
+from commerce.users.errors import UserNotFound
 
 
 async def _visible_post(session: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID | None,
@@ -59,10 +60,14 @@ async def _own_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.
     return post
 
 
-async def _check_tags(session: AsyncSession, tags: list[ProductTagIn], image_count: int) -> None:
+def _check_image_indexes(tags: list[ProductTagIn], image_count: int) -> None:
     for tag in tags:
         if tag.image_index is not None and tag.image_index >= image_count:
             raise InvalidProductTag(f"image_index {tag.image_index} but the post has {image_count} images")
+
+
+async def _check_tags(session: AsyncSession, tags: list[ProductTagIn], image_count: int) -> None:
+    _check_image_indexes(tags, image_count)
     if tags:
         await catalog.ensure_taggable(session, tags=[(t.product_id, t.variant_id) for t in tags])
 
@@ -87,25 +92,48 @@ async def _card(session: AsyncSession, post_id: uuid.UUID, viewer_id: uuid.UUID 
     return cards[post_id]
 
 
-async def create_post(session: AsyncSession, *, author_id: uuid.UUID, data: PostCreate) -> PostCard:
-    await _check_tags(session, data.product_tags, len(data.images))
-    now = utcnow()
-    post = Post(id=uuid7(), author_id=author_id, text=data.text, status="active", like_count=0, comment_count=0,
+def _stage_post(session: AsyncSession, author_id: uuid.UUID, data: PostCreate, now: datetime) -> Post:
+    """Add a new post with its images, hashtags and tags, and its `post.created`, to the transaction."""
+    post = Post(id=uuid7(now), author_id=author_id, text=data.text, status="active", like_count=0, comment_count=0,
                 save_count=0, created_at=now, updated_at=now, deleted_at=None)
     session.add(post)
-    await session.flush()
     for position, image in enumerate(data.images):
         session.add(PostImage(post_id=post.id, position=position, url=str(image.url), width=image.width,
                               height=image.height))
     hashtags = _add_hashtags(session, post)
     _add_tags(session, post.id, data.product_tags)
-    await users.adjust_counts(session, user_id=author_id, posts=1)
     outbox.publish(session, "post.created", {
         "post_id": str(post.id), "author_id": str(author_id), "created_at": now.isoformat(), "hashtags": hashtags,
         "product_ids": sorted({str(t.product_id) for t in data.product_tags}),
-    })
+    }, occurred_at=now)
+    return post
+
+
+async def create_post(session: AsyncSession, *, author_id: uuid.UUID, data: PostCreate) -> PostCard:
+    await _check_tags(session, data.product_tags, len(data.images))
+    post = _stage_post(session, author_id, data, utcnow())
+    await users.adjust_counts(session, user_id=author_id, posts=1)
     await session.commit()
     return await _card(session, post.id, author_id)
+
+
+async def create_posts(session: AsyncSession, *,
+                       posts: Sequence[tuple[uuid.UUID, PostCreate, datetime | None]]) -> list[uuid.UUID]:
+    """Bulk `create_post` for imports and demo history: (author_id, post, created_at or None) items,
+    all or nothing, one commit; every post gets its own `post.created`. Returns the new post ids."""
+    now = utcnow()
+    for _, data, _ in posts:
+        _check_image_indexes(data.product_tags, len(data.images))
+    tags = [(t.product_id, t.variant_id) for _, data, _ in posts for t in data.product_tags]
+    if tags:
+        await catalog.ensure_taggable(session, tags=tags)
+    if missing := await users.missing_ids(session, user_ids={author for author, _, _ in posts}):
+        raise UserNotFound(user_ids=sorted(str(m) for m in missing)[:10])
+    created = [_stage_post(session, author, data, stamp(at, now)) for author, data, at in posts]
+    per_author = Counter(author for author, _, _ in posts)
+    await users.adjust_counts_many(session, deltas={author: (0, 0, n) for author, n in per_author.items()})
+    await session.commit()
+    return [post.id for post in created]
 
 
 async def update_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID, data: PostUpdate) -> PostCard:
@@ -241,6 +269,18 @@ async def _visible_authors(session: AsyncSession,
     return authors
 
 
+async def _add_to_counter(session: AsyncSession, counter: str, per_post: Counter[uuid.UUID]) -> None:
+    """One UPDATE for many posts; the rows are locked in id order first, so bulk writers cannot deadlock."""
+    ids = sorted(per_post)
+    if not ids:
+        return
+    await session.execute(select(Post.id).where(Post.id.in_(ids)).order_by(Post.id).with_for_update())
+    await session.execute(text(
+        f"UPDATE content.post AS p SET {counter} = p.{counter} + d.n "  # counter: a fixed column name
+        "FROM unnest(CAST(:ids AS uuid[]), CAST(:ns AS bigint[])) AS d(id, n) WHERE p.id = d.id"),
+        {"ids": ids, "ns": [per_post[i] for i in ids]})
+
+
 def _liked_event(post_id: uuid.UUID, author_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> dict[str, str]:
     return {"post_id": str(post_id), "author_id": str(author_id), "user_id": str(user_id), "liked_at": at.isoformat()}
 
@@ -260,10 +300,7 @@ async def _react_many(session: AsyncSession, *, model: type[PostLike] | type[Pos
         result = await session.execute(insert(model).values(items[start:start + 5000]).on_conflict_do_nothing()
                                        .returning(model.post_id, model.user_id))
         inserted += [(row[0], row[1]) for row in result]
-    per_post = Counter(post_id for post_id, _ in inserted)
-    column = getattr(Post, counter)
-    for post_id in sorted(per_post):  # id order: bulk writers lock posts in one order
-        await session.execute(update(Post).where(Post.id == post_id).values({counter: column + per_post[post_id]}))
+    await _add_to_counter(session, counter, Counter(post_id for post_id, _ in inserted))
     await interactions.record_many(session, events=(
         {"user_id": u, "event_type": kind, "post_id": p, "surface": wanted[(p, u)][1],
          "occurred_at": wanted[(p, u)][0]} for p, u in inserted))
@@ -315,14 +352,11 @@ async def comment_many(session: AsyncSession, *,
             if parent[1] is not None:
                 raise ReplyTooDeep()
         at = stamp(at, now)
-        rows.append(Comment(id=uuid7(), post_id=post_id, author_id=user_id, parent_id=data.parent_id, text=data.text,
+        rows.append(Comment(id=uuid7(at), post_id=post_id, author_id=user_id, parent_id=data.parent_id, text=data.text,
                             status="active", created_at=at, deleted_at=None))
     session.add_all(rows)
     await session.flush()
-    per_post = Counter(c.post_id for c in rows)
-    for post_id in sorted(per_post):
-        await session.execute(update(Post).where(Post.id == post_id)
-                              .values(comment_count=Post.comment_count + per_post[post_id]))
+    await _add_to_counter(session, "comment_count", Counter(c.post_id for c in rows))
     await interactions.record_many(session, events=(
         {"user_id": c.author_id, "event_type": "comment", "post_id": c.post_id, "occurred_at": c.created_at}
         for c in rows))

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 
 from commerce.core.clock import utcnow
 
 
-def uuid7() -> uuid.UUID:
-    ms = int(utcnow().timestamp() * 1000)
+def uuid7(at: datetime | None = None) -> uuid.UUID:
+    """AT: the moment the row claims (bulk imports of history); default now."""
+    ms = int((at or utcnow()).timestamp() * 1000)
     rand = int.from_bytes(os.urandom(10), "big")
     value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76

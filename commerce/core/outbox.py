@@ -43,12 +43,12 @@ class ProcessedEvent(Base):
     processed_at: Mapped[datetime]
 
 
-def publish(session: AsyncSession, topic: str, payload: dict[str, Any]) -> uuid.UUID:
+def publish(session: AsyncSession, topic: str, payload: dict[str, Any],
+            occurred_at: datetime | None = None) -> uuid.UUID:
     """Stage an event in the caller's transaction; it exists only if that transaction commits."""
     event_id = uuid7()
-    session.add(
-        OutboxEvent(event_id=event_id, topic=topic, payload=payload, occurred_at=utcnow(), published_at=None)
-    )
+    session.add(OutboxEvent(event_id=event_id, topic=topic, payload=payload, occurred_at=occurred_at or utcnow(),
+                            published_at=None))
     return event_id
 
 

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,12 +22,26 @@ async def username_taken(session: AsyncSession, *, username: str) -> bool:
     return bool(found)
 
 
+async def usernames_taken(session: AsyncSession, *, usernames: Sequence[str]) -> bool:
+    names = [u.lower() for u in usernames]
+    return bool(names) and await session.scalar(
+        select(UserProfile.id).where(UserProfile.username.in_(names)).limit(1)) is not None
+
+
 async def create_profile(session: AsyncSession, *, user_id: uuid.UUID, username: str) -> UserProfile:
     now = utcnow()
     profile = UserProfile(id=user_id, username=username.lower(), display_name=username, bio="",
                           avatar_url=None, created_at=now, updated_at=now)
     session.add(profile)
     return profile
+
+
+async def create_profiles(session: AsyncSession, *, profiles: Sequence[tuple[uuid.UUID, str, datetime]]) -> None:
+    """Bulk `create_profile`: (user_id, username, created_at) items; joins the caller's transaction."""
+    rows = [{"id": user_id, "username": username.lower(), "display_name": username, "bio": "", "avatar_url": None,
+             "created_at": at, "updated_at": at} for user_id, username, at in profiles]
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(UserProfile), rows[start:start + 5000])
 
 
 async def get_profile(session: AsyncSession, *, user_id: uuid.UUID) -> PublicProfile:

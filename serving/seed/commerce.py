@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +58,7 @@ class CommerceStage(Stage):
         self.sequence = itertools.count()
         self.pending_checkout: set[int] = set()
         self.product_index: dict[uuid.UUID, int] = {}
+        self.timing: dict[str, float] = {}
 
     def detail(self, ctx: SeedContext) -> str:
         s = ctx.summary
@@ -71,12 +73,14 @@ class CommerceStage(Stage):
         ctx.world.cart_intents = []
         while self.queue and self.queue[0][0] < day.end:
             at, _, action, args = heapq.heappop(self.queue)
+            began = time.perf_counter()
             try:
                 with ctx.at(at):
                     await getattr(self, action)(ctx, ctx.rng(self.name), at, *args)
             except DomainError as exc:  # sold out meanwhile, cart emptied elsewhere…: real life
                 await ctx.session.rollback()
                 ctx.summary.order_outcomes[f"skipped:{action}:{exc.code}"] += 1
+            self.timing[action] = self.timing.get(action, 0) + time.perf_counter() - began
         with ctx.at(day.end):  # the worker's periodic job
             while await orders.auto_complete(ctx.session, older_than=timedelta(days=ctx.settings.auto_complete_days)):
                 pass
@@ -94,7 +98,7 @@ class CommerceStage(Stage):
         ctx.summary.carts += 1
         if person.index in self.pending_checkout:
             return
-        if rng.random() < 0.22 + 0.45 * person.buyer:
+        if rng.random() < 0.3 + 0.45 * person.buyer:
             delay = timedelta(minutes=rng.uniform(2, 40)) if rng.random() < 0.7 else _hours(rng, 1, 48)
             self.pending_checkout.add(person.index)
             self.schedule(at + delay, "checkout", person.index)

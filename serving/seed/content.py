@@ -51,10 +51,18 @@ class ContentStage(Stage):
             planned.append((ctx.local_time(day, rng), rng.choice(registered)))
         planned = sorted(((at, p) for at, p in planned if at is not None and at > p.registered_at),
                          key=lambda item: (item[0], item[1].index))
-        for at, author in planned:
-            await self.post(ctx, rng, author, at)
+        drafts = [self.draft(ctx, rng, author, at) for at, author in planned]
+        if not drafts:
+            return
+        with ctx.at(planned[-1][0]):
+            ids = await content.create_posts(ctx.session, posts=[(author.id, data, at) for (at, author), (data, _)
+                                                                 in zip(planned, drafts, strict=True)])
+        for post_id, (_, author), (_, post) in zip(ids, planned, drafts, strict=True):
+            post.id = post_id
+            self.remember(ctx, author, post)
 
-    async def post(self, ctx: SeedContext, rng: random.Random, author: Person, at: datetime) -> Post:
+    def draft(self, ctx: SeedContext, rng: random.Random, author: Person, at: datetime) -> tuple[PostCreate, Post]:
+        """What AUTHOR posts at AT: a niche from their taste, live products of it, its hashtags."""
         world = ctx.world
         leaf_index = rng.choices(range(len(LEAVES)), weights=author.taste)[0]
         leaf = LEAVES[leaf_index]
@@ -71,17 +79,19 @@ class ContentStage(Stage):
         images = [ImageIn(**image(rng, "post")) for _ in range(rng.randint(1, 5))]
         tags = [ProductTagIn(product_id=world.products[p].id, image_index=0, x=round(rng.uniform(0.1, 0.9), 2),
                              y=round(rng.uniform(0.1, 0.9), 2)) for p in tagged]
-        with ctx.at(at):
-            card = await content.create_post(ctx.session, author_id=author.id,
-                                             data=PostCreate(text=text, images=images, product_tags=tags))
         quality = rng.lognormvariate(0, 0.45) * (1 + 0.12 * author.creator)
-        post = Post(index=len(world.posts), id=card.id, author=author.index, created_at=at, leaf=leaf_index,
-                    products=tagged, hashtags=hashtags, quality=quality)
+        post = Post(index=-1, id=None, author=author.index, created_at=at, leaf=leaf_index, products=tagged,
+                    hashtags=hashtags, quality=quality)
+        return PostCreate(text=text, images=images, product_tags=tags), post
+
+    @staticmethod
+    def remember(ctx: SeedContext, author: Person, post: Post) -> None:
+        world = ctx.world
+        post.index = len(world.posts)
         world.posts.append(post)
-        world.post_times.append(at)
-        world.posts_by_leaf[leaf_index].append(post.index)
-        for tag in hashtags:
+        world.post_times.append(post.created_at)
+        world.posts_by_leaf[post.leaf].append(post.index)
+        for tag in post.hashtags:
             world.posts_by_hashtag.setdefault(tag, []).append(post.index)
         author.posts.append(post.index)
         ctx.summary.posts += 1
-        return post

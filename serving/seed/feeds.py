@@ -8,6 +8,7 @@ engagement depends on the viewer's latent taste, so a model that learns tastes c
 
 from __future__ import annotations
 
+import itertools
 import random
 from bisect import bisect_left
 from datetime import datetime, timedelta
@@ -39,7 +40,7 @@ class Feeds:
         scored.sort(reverse=True)
         top = scored[:400]
         self.trending = [i for _, i in top]
-        self.trending_weights = [s for s, _ in top]
+        self.trending_weights = list(itertools.accumulate(s for s, _ in top))
 
     def _recent_of(self, posts: list[int], at: datetime, days: float, limit: int = 150) -> list[int]:
         """The newest (up to LIMIT) of POSTS (in creation order) made in the DAYS before AT."""
@@ -83,7 +84,7 @@ class Feeds:
                 pool = by_leaf[leaf]
                 return rng.choice(pool) if pool else None
             if roll < 0.8 and self.trending:
-                return rng.choices(self.trending, weights=self.trending_weights)[0]
+                return rng.choices(self.trending, cum_weights=self.trending_weights)[0]
             return rng.choice(recent)
 
         return [(i, "for_you") for i in self._fill(person, at, count, draw)]
@@ -96,7 +97,7 @@ class Feeds:
 
         def draw() -> int | None:
             if rng.random() < 0.6 and self.trending:
-                return rng.choices(self.trending, weights=self.trending_weights)[0]
+                return rng.choices(self.trending, cum_weights=self.trending_weights)[0]
             return rng.choice(recent)
 
         return [(i, "explore") for i in self._fill(person, at, count, draw)]

@@ -109,10 +109,14 @@ class PeopleStage(Stage):
         rng = ctx.rng(self.name)
         world = ctx.world
         follows: list[tuple[Person, Person, datetime]] = []
-        for person in self.by_day.get(day.index, []):
-            with ctx.at(person.registered_at):
-                person.id = (await auth.register(ctx.session, email=f"{person.username}@{DEMO_DOMAIN}",
-                                                 username=person.username, password_hash=self.password_hash)).id
+        newcomers = self.by_day.get(day.index, [])
+        if newcomers:
+            with ctx.at(max(p.registered_at for p in newcomers)):
+                ids = await auth.register_many(ctx.session, accounts=[
+                    (f"{p.username}@{DEMO_DOMAIN}", p.username, self.password_hash, p.registered_at)
+                    for p in newcomers])
+        for person, user_id in zip(newcomers, ids if newcomers else [], strict=True):
+            person.id = user_id
             ctx.summary.users += 1
             follows += self._first_follows(ctx, rng, person)
             world.registered.append(person.index)

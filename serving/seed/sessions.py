@@ -28,7 +28,7 @@ from serving.seed.people import follow_all
 from serving.seed.vocab import COMMENTS, LEAVES
 from serving.seed.world import Person, Post
 
-BASE_CTR = {"for_you": 0.055, "following": 0.075, "explore": 0.04, "hashtag": 0.065, "profile": 0.09}
+BASE_CTR = {"for_you": 0.03, "following": 0.042, "explore": 0.022, "hashtag": 0.036, "profile": 0.05}
 SURFACES = (("for_you", 0.5), ("following", 0.2), ("explore", 0.14), ("hashtag", 0.06), ("search", 0.06),
             ("profile", 0.04))
 SHARE_CHANNELS = ("whatsapp", "instagram", "copy_link", "telegram")
@@ -145,7 +145,7 @@ class SessionsStage(Stage):
         followed = post.author in person.followees
         p_click = BASE_CTR[surface] * r * post.quality * (1.4 if followed else 1.0) / (1 + 0.09 * position)
         if rng.random() >= p_click:
-            if rng.random() < 0.012 * r * post.quality:  # a double-tap like straight from the feed
+            if rng.random() < 0.004 * r * post.quality:  # a double-tap like straight from the feed
                 self.likes.append((post.id, person.id, clock[0], surface))
                 post.engagement += 1
             elif r < 0.5 and rng.random() < 0.012:
@@ -158,7 +158,7 @@ class SessionsStage(Stage):
         emit("post_click", surface=surface, position=position, post_id=post.id)
         emit("post_view", surface="post", post_id=post.id, properties={"dwell_ms": int(rng.lognormvariate(9.3, 0.8)),
                                                                        "from": surface})
-        if rng.random() < min(0.9, 0.2 * r ** 0.7 * post.quality):
+        if rng.random() < min(0.6, 0.14 * r ** 0.6 * post.quality ** 0.5):
             self.likes.append((post.id, person.id, clock[0], surface))
             post.engagement += 1
         if rng.random() < 0.06 * r:
@@ -169,7 +169,7 @@ class SessionsStage(Stage):
             post.engagement += 2
         if rng.random() < 0.018 * post.quality:
             emit("share", surface="post", post_id=post.id, properties={"channel": rng.choice(SHARE_CHANNELS)})
-        if post.products and rng.random() < 0.26 * min(r, 2.5):
+        if post.products and rng.random() < 0.36 * min(r, 2.5):
             product = world.products[rng.choice(post.products)]
             if rng.random() < product.appeal:
                 emit("product_tag_click", surface=surface, position=position, post_id=post.id, product_id=product.id)
@@ -194,7 +194,7 @@ class SessionsStage(Stage):
             self.consider(ctx, rng, person, product_index, clock[0], None, "search", base=0.05)
 
     def consider(self, ctx: SeedContext, rng: random.Random, person: Person, product_index: int, at: datetime,
-                 post: int | None, surface: str, base: float = 0.12) -> None:
+                 post: int | None, surface: str, base: float = 0.15) -> None:
         """On the product page: into the cart or not (price and the person's habits decide)."""
         product = ctx.world.products[product_index]
         price_factor = 1.0 if product.price <= person.price_ceiling else 0.3
