@@ -23,7 +23,7 @@ LOW_STOCK = 8
 
 
 def product_count(users: int) -> int:
-    return max(100, min(3000, users // 15))
+    return max(len(LEAVES) * 3, min(3000, users // 15))
 
 
 def image(rng: random.Random, kind: str) -> dict:

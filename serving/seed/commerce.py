@@ -85,6 +85,9 @@ class CommerceStage(Stage):
             while await orders.auto_complete(ctx.session, older_than=timedelta(days=ctx.settings.auto_complete_days)):
                 pass
 
+    async def finish(self, ctx: SeedContext) -> None:
+        ctx.summary.step_seconds.update({f"commerce.{k}": round(v, 2) for k, v in sorted(self.timing.items())})
+
     # --- cart and checkout -------------------------------------------------------------------------
 
     async def add_to_cart(self, ctx: SeedContext, rng: random.Random, at: datetime, intent) -> None:  # noqa: ANN001

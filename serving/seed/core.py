@@ -76,6 +76,7 @@ class SeedSummary:
     events: Counter[str] = field(default_factory=Counter)
     order_outcomes: Counter[str] = field(default_factory=Counter)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    step_seconds: dict[str, float] = field(default_factory=dict)  # finer timings a stage wants to report
     seconds: float = 0.0
     skipped: bool = False
 

@@ -169,7 +169,7 @@ class SessionsStage(Stage):
             post.engagement += 2
         if rng.random() < 0.018 * post.quality:
             emit("share", surface="post", post_id=post.id, properties={"channel": rng.choice(SHARE_CHANNELS)})
-        if post.products and rng.random() < 0.36 * min(r, 2.5):
+        if post.products and rng.random() < 0.2 * min(r, 2.5):
             product = world.products[rng.choice(post.products)]
             if rng.random() < product.appeal:
                 emit("product_tag_click", surface=surface, position=position, post_id=post.id, product_id=product.id)
@@ -194,7 +194,7 @@ class SessionsStage(Stage):
             self.consider(ctx, rng, person, product_index, clock[0], None, "search", base=0.05)
 
     def consider(self, ctx: SeedContext, rng: random.Random, person: Person, product_index: int, at: datetime,
-                 post: int | None, surface: str, base: float = 0.15) -> None:
+                 post: int | None, surface: str, base: float = 0.2) -> None:
         """On the product page: into the cart or not (price and the person's habits decide)."""
         product = ctx.world.products[product_index]
         price_factor = 1.0 if product.price <= person.price_ceiling else 0.3
