@@ -38,7 +38,7 @@ from serving.seed.world import Person
 PAY_OUTCOMES = (("success", 0.84), ("failure", 0.04), ("pending_then_success", 0.05), ("never", 0.07))
 METHODS = (("bank_va", 0.35), ("ewallet", 0.45), ("card", 0.2))
 CANCEL_SHARE = 0.04
-REFUND_SHARE = 0.03
+REFUND_SHARE = 0.035
 
 
 def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
@@ -215,7 +215,7 @@ class CommerceStage(Stage):
 
     async def refund(self, ctx: SeedContext, rng: random.Random, at: datetime, order: dict) -> None:
         """Admin refund after a complaint: all of it, or the goods without the shipping fee."""
-        amount = order["total"] if rng.random() < 0.5 else order["subtotal"]
+        amount = order["total"] if rng.random() < 0.65 else order["subtotal"]
         await orders.refund(ctx.session, order_id=uuid.UUID(order["id"]), amount=amount,
                             reason="barang tidak sesuai pesanan", payment_secret=ctx.payment_secret)
         ctx.summary.order_outcomes["refunded"] += 1
