@@ -157,10 +157,13 @@ async def run_stages(db: Database, stages: Sequence[Stage], *, options: SeedOpti
     started = time.perf_counter()
     end = (options.end or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     start = end - timedelta(days=options.days)
-    async with db.session() as session:
+    # One connection for the whole run (use cases still commit one by one): its settings and the
+    # interaction staging table stay put between transactions.
+    async with db.engine.connect() as connection, AsyncSession(bind=connection, expire_on_commit=False,
+                                                               autoflush=False) as session:
         if await already_seeded(session):
             return SeedSummary(skipped=True)
-        # Demo data can be made again: commits need not wait for the WAL flush (this session only).
+        # Demo data can be made again: commits need not wait for the WAL flush (this connection only).
         await session.execute(text("SET synchronous_commit TO off"))
         await session.commit()
         ctx = SeedContext(session=session, settings=settings, options=options, start=start, end=end, report=report)
