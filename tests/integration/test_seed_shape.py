@@ -98,11 +98,13 @@ async def test_seeded_marketplace_has_a_believable_shape(settings, db, redis, cl
     # Denormalized counters agree with the rows they count.
     for sql in (
         "SELECT p.id FROM content.post p WHERE p.like_count <> (SELECT count(*) FROM content.post_like l "
-        "WHERE l.post_id = p.id) OR p.save_count <> (SELECT count(*) FROM content.post_save s WHERE s.post_id = p.id)"
-        " OR p.comment_count <> (SELECT count(*) FROM content.comment c WHERE c.post_id = p.id AND c.status = 'active')",
+        "WHERE l.post_id = p.id) OR p.save_count <> (SELECT count(*) FROM content.post_save s "
+        "WHERE s.post_id = p.id) OR p.comment_count <> (SELECT count(*) FROM content.comment c "
+        "WHERE c.post_id = p.id AND c.status = 'active')",
         "SELECT u.id FROM users.user_profile u WHERE u.followers_count <> (SELECT count(*) FROM social.follow f "
         "WHERE f.followee_id = u.id) OR u.following_count <> (SELECT count(*) FROM social.follow f "
-        "WHERE f.follower_id = u.id) OR u.posts_count <> (SELECT count(*) FROM content.post p WHERE p.author_id = u.id)",
+        "WHERE f.follower_id = u.id) OR u.posts_count <> (SELECT count(*) FROM content.post p "
+        "WHERE p.author_id = u.id)",
         "SELECT id FROM inventory.stock WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand",
     ):
         assert not await _rows(db, sql), sql
