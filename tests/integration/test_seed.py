@@ -53,3 +53,18 @@ async def test_same_seed_same_marketplace_and_no_second_seeding(settings, db, re
     other = await seed_demo(db, users=40, days=10, seed=12, settings=settings, end=end)
     assert (await _fingerprint(db))["posts"] != before["posts"]
     assert other.users == 40
+
+
+async def test_lakoo_seed_command(settings, db):
+    from tests.integration.test_cli import _invoke
+
+    result = await _invoke(settings, ["seed", "--users", "12", "--days", "3", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "seeded in" in result.output and "impression" in result.output
+    async with db.session() as session:
+        assert (await session.execute(text("SELECT count(*) FROM users.user_profile"))).scalar_one() == 12
+    again = await _invoke(settings, ["seed", "--users", "12", "--days", "3"])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    for bad in (["seed", "--users", "1"], ["seed", "--days", "0"], ["seed", "--users", "many"]):
+        refused = await _invoke(settings, bad)
+        assert refused.exit_code == 2, (bad, refused.output)
