@@ -5,9 +5,14 @@ counters, events and interactions as real traffic.
 Deterministic for a given seed: the same seed, users, days and window end give the same content
 and counts (UUIDs and identity values differ between runs; client event ids do not).
 
-Plugging in a stage: subclass `Stage` (serving/seed/core.py), implement `setup` / `day` / `finish`,
-and put it in the list `default_stages()` returns (or pass `stages=` to `seed_demo`). Each hook runs
-once per simulated day, after the stages before it; wrap each service call in `ctx.at(moment)`.
+Plugging in a stage: subclass `Stage` (serving/seed/core.py), implement `setup` / `day` / `finish`
+(and `detail` for the progress bar), and put it in the list `default_stages()` returns (or pass
+`stages=` to `seed_demo`). `setup` runs before day 0, `day(ctx, day)` once per simulated day after
+the stages listed before it, `finish` after the last day. Inside, wrap each service call in
+`with ctx.at(moment):` (the simulated clock), draw randomness from `ctx.rng(self.name)` only, keep
+people/products/posts by their index in `ctx.world` (never iterate sets of UUIDs), and count what
+you make in `ctx.summary`. Stages that change how things are made override hooks instead:
+`CatalogStage.create_product` (who owns and approves products) and `CommerceStage.ship` (who ships).
 """
 
 from __future__ import annotations

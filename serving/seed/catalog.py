@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from commerce.catalog import service as catalog
-from commerce.catalog.schemas import BrandCreate, CategoryCreate, ImageIn, ProductCreate, VariantCreate
+from commerce.catalog.schemas import (
+    BrandCreate,
+    CategoryCreate,
+    ImageIn,
+    ProductCreate,
+    ProductDetail,
+    VariantCreate,
+)
 from commerce.inventory import service as inventory
 from commerce.inventory.schemas import WarehouseCreate
 from serving.seed.core import Day, SeedContext, Stage
@@ -80,7 +87,8 @@ class CatalogStage(Stage):
         if day.index % 3 == 2:
             await self.restock(ctx, rng, day)
 
-    async def launch(self, ctx: SeedContext, rng: random.Random, number: int, leaf_index: int, moment) -> None:  # noqa: ANN001
+    async def launch(self, ctx: SeedContext, rng: random.Random, number: int, leaf_index: int,
+                     moment: datetime) -> None:
         """Create, submit and approve one product, then receive its first stock."""
         leaf = LEAVES[leaf_index]
         base = rng.choice(leaf.products)
@@ -98,22 +106,30 @@ class CatalogStage(Stage):
                              category_id=self.category_ids[leaf_index], brand_id=self.brand_ids[brand],
                              variants=variants, images=[ImageIn(**image(rng, "product"))
                                                         for _ in range(rng.randint(1, 4))])
-        with ctx.at(moment):
-            detail = await catalog.create_product(ctx.session, data=data)
-        with ctx.at(moment + timedelta(hours=rng.uniform(0.5, 20))):
-            await catalog.submit_product(ctx.session, product_id=detail.id)
-        approved_at = moment + timedelta(hours=rng.uniform(21, 30))
+        detail, approved_at = await self.create_product(ctx, rng, data, moment)
         with ctx.at(approved_at):
-            await catalog.approve_product(ctx.session, product_id=detail.id)
             for variant in detail.variants:
                 await inventory.receive(ctx.session, warehouse_id=rng.choice(self.warehouse_ids),
                                         variant_id=variant.id, quantity=rng.randrange(30, 160))
         product = Product(index=len(ctx.world.products), id=detail.id, leaf=leaf_index, name=name, price=price,
                           variants=[(v.id, v.price) for v in detail.variants], quality=rng.betavariate(5, 1.6),
-                          appeal=rng.lognormvariate(0, 0.35), live_at=min(approved_at, ctx.end))
+                          appeal=rng.lognormvariate(0, 0.35), live_at=approved_at)
         ctx.world.products.append(product)
         ctx.world.products_by_leaf[leaf_index].append(product.index)
         ctx.summary.products += 1
+
+    async def create_product(self, ctx: SeedContext, rng: random.Random, data: ProductCreate,
+                             moment: datetime) -> tuple[ProductDetail, datetime]:
+        """Draft at MOMENT, submitted within hours, approved about a day later: (product, approved at).
+        The hook a sellers stage overrides to create products as their sellers (`seller_id`)."""
+        with ctx.at(moment):
+            detail = await catalog.create_product(ctx.session, data=data)
+        with ctx.at(moment + timedelta(hours=rng.uniform(0.5, 20))):
+            await catalog.submit_product(ctx.session, product_id=detail.id)
+        approved_at = min(ctx.end, moment + timedelta(hours=rng.uniform(21, 30)))
+        with ctx.at(approved_at):
+            await catalog.approve_product(ctx.session, product_id=detail.id)
+        return detail, approved_at
 
     async def restock(self, ctx: SeedContext, rng: random.Random, day: Day) -> None:
         """The buyer team tops up whatever is running low, in the warehouse's working hours."""

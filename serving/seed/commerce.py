@@ -188,6 +188,8 @@ class CommerceStage(Stage):
     # --- fulfilment ---------------------------------------------------------------------------------
 
     async def ship(self, ctx: SeedContext, rng: random.Random, at: datetime, order: dict) -> None:
+        """The admin hands a paid order to the test courier. The hook a sellers stage overrides (sellers
+        ship their own orders); schedule "courier" with the shipment id to keep it moving."""
         detail = await orders.ship(ctx.session, order_id=uuid.UUID(order["id"]), tracking_number=None)
         shipment_id = uuid.UUID(detail.tracking["id"])
         self.schedule(at + _hours(rng, 2, 12), "courier", order, shipment_id)
