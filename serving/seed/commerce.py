@@ -39,6 +39,8 @@ PAY_OUTCOMES = (("success", 0.84), ("failure", 0.04), ("pending_then_success", 0
 METHODS = (("bank_va", 0.35), ("ewallet", 0.45), ("card", 0.2))
 CANCEL_SHARE = 0.04
 REFUND_SHARE = 0.035
+# Each demo account's first order tells one story, so the demo shows every way an order ends.
+DEMO_STORIES = ("kept", "refunded", "cancelled", "expired")
 
 
 def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
@@ -135,11 +137,13 @@ class CommerceStage(Stage):
                                               payment_method=_pick(rng, METHODS)),
                                           reservation_ttl_s=ctx.settings.reservation_ttl_s)
         ctx.summary.orders += len(placed["orders"])
+        story = DEMO_STORIES[index % len(DEMO_STORIES)] if person.demo and person.checkouts == 1 else None
         placed = {"checkout_id": placed["checkout_id"], "payment_intent_id": placed["payment_intent_id"],
                   "orders": [{"id": o["id"], "buyer": index, "total": o["total"], "subtotal": o["subtotal"],
+                              "story": story,
                               "items": [{"id": i["id"], "product_id": i["product_id"]} for i in o["items"]]}
                              for o in placed["orders"]]}
-        outcome = _pick(rng, PAY_OUTCOMES)
+        outcome = _pick(rng, PAY_OUTCOMES) if story is None else "never" if story == "expired" else "success"
         ttl = timedelta(seconds=ctx.settings.reservation_ttl_s)
         if outcome == "never":
             self.schedule(at + ttl + timedelta(seconds=30), "expire", placed)
@@ -169,7 +173,7 @@ class CommerceStage(Stage):
             await orders.mark_checkout_paid(ctx.session, checkout_id=uuid.UUID(placed["checkout_id"]),
                                             payment_secret=ctx.payment_secret)
         for order in placed["orders"]:
-            if rng.random() < CANCEL_SHARE:
+            if order["story"] == "cancelled" or (order["story"] is None and rng.random() < CANCEL_SHARE):
                 self.schedule(at + _hours(rng, 0.3, 10), "cancel", order)
             else:
                 self.schedule(at + _hours(rng, 2, 30), "ship", order)
@@ -205,7 +209,7 @@ class CommerceStage(Stage):
             return
         ctx.summary.delivered += 1
         buyer = self._buyer(ctx, order)
-        if rng.random() < REFUND_SHARE:
+        if order["story"] == "refunded" or (order["story"] is None and rng.random() < REFUND_SHARE):
             self.schedule(at + _hours(rng, 12, 96), "refund", order)
         elif rng.random() < 0.45:
             self.schedule(at + _hours(rng, 6, 72), "complete", order)
@@ -217,7 +221,7 @@ class CommerceStage(Stage):
 
     async def refund(self, ctx: SeedContext, rng: random.Random, at: datetime, order: dict) -> None:
         """Admin refund after a complaint: all of it, or the goods without the shipping fee."""
-        amount = order["total"] if rng.random() < 0.65 else order["subtotal"]
+        amount = order["total"] if order["story"] or rng.random() < 0.65 else order["subtotal"]
         await orders.refund(ctx.session, order_id=uuid.UUID(order["id"]), amount=amount,
                             reason="barang tidak sesuai pesanan", payment_secret=ctx.payment_secret)
         ctx.summary.order_outcomes["refunded"] += 1
