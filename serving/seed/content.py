@@ -10,23 +10,13 @@ from datetime import datetime
 from commerce.content import service as content
 from commerce.content.schemas import ImageIn, PostCreate, ProductTagIn
 from serving.seed.catalog import image
-from serving.seed.core import Day, SeedContext, Stage
+from serving.seed.core import Day, SeedContext, Stage, poisson
 from serving.seed.vocab import CAPTIONS, GENERAL_HASHTAGS, LEAVES
 from serving.seed.world import Person, Post
 
 CREATOR_POSTS_PER_DAY = 0.11  # × the creator's score (1 to 6)
 CASUAL_POSTS_PER_DAY = 0.006
 TAGGED_SHARE = 0.8
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    """Knuth's method; means here are small."""
-    limit, k, p = pow(2.718281828459045, -mean), 0, 1.0
-    while True:
-        p *= rng.random()
-        if p <= limit:
-            return k
-        k += 1
 
 
 class ContentStage(Stage):
@@ -45,9 +35,9 @@ class ContentStage(Stage):
         planned: list[tuple[datetime, Person]] = []
         for person in registered:
             if person.creator:
-                for _ in range(_poisson(rng, person.creator * CREATOR_POSTS_PER_DAY)):
+                for _ in range(poisson(rng, person.creator * CREATOR_POSTS_PER_DAY)):
                     planned.append((ctx.local_time(day, rng), person))
-        for _ in range(_poisson(rng, len(registered) * CASUAL_POSTS_PER_DAY)):
+        for _ in range(poisson(rng, len(registered) * CASUAL_POSTS_PER_DAY)):
             planned.append((ctx.local_time(day, rng), rng.choice(registered)))
         planned = sorted(((at, p) for at, p in planned if at is not None and at > p.registered_at),
                          key=lambda item: (item[0], item[1].index))

@@ -10,6 +10,7 @@ never changes what the others generate), counters and the progress reporter.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 import uuid
@@ -32,6 +33,16 @@ WIB = timezone(timedelta(hours=7), "WIB")  # people live on Jakarta time; rows s
 HOURLY = (0.6, 0.3, 0.2, 0.15, 0.2, 0.6, 1.6, 2.6, 2.4, 2.0, 2.0, 2.4, 3.4, 2.9, 2.3, 2.2, 2.5, 3.0, 3.6, 5.0,
           6.4, 6.8, 5.0, 2.3)
 WEEKDAY = (0.9, 0.88, 0.9, 0.93, 1.0, 1.22, 1.27)  # Monday … Sunday: weekends are busier
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: the means here are small (events per person per day)."""
+    limit, k, p = math.exp(-mean), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
 
 
 class Progress(Protocol):

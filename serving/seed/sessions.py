@@ -21,8 +21,7 @@ from commerce.content.schemas import CommentCreate
 from commerce.interactions import service as interactions
 from commerce.interactions.schemas import ClientEvent
 from commerce.interactions.service import ClientBatch
-from serving.seed.content import _poisson
-from serving.seed.core import WEEKDAY, Day, SeedContext, Stage
+from serving.seed.core import WEEKDAY, Day, SeedContext, Stage, poisson
 from serving.seed.feeds import Feeds
 from serving.seed.people import follow_all
 from serving.seed.vocab import COMMENTS, LEAVES
@@ -65,6 +64,12 @@ class SessionsStage(Stage):
 
     def __init__(self) -> None:
         self.feeds: Feeds | None = None
+        # What one day's sessions did, written at the end of the day by `flush`.
+        self.batches: list[ClientBatch] = []
+        self.likes: list[tuple] = []
+        self.saves: list[tuple] = []
+        self.comments: list[tuple] = []
+        self.follows: list[tuple] = []
 
     def detail(self, ctx: SeedContext) -> str:
         s = ctx.summary
@@ -78,16 +83,11 @@ class SessionsStage(Stage):
         rng = ctx.rng(self.name)
         world = ctx.world
         self.feeds.refresh(day.start)
-        self.batches: list[ClientBatch] = []
-        self.likes: list[tuple] = []
-        self.saves: list[tuple] = []
-        self.comments: list[tuple] = []
-        self.follows: list[tuple] = []
         weekday = WEEKDAY[day.weekday]
         starts: list[tuple[datetime, int]] = []
         for index in world.registered:
             person = world.people[index]
-            for _ in range(min(5, _poisson(rng, person.activity * weekday * lifecycle(person, day)))):
+            for _ in range(min(5, poisson(rng, person.activity * weekday * lifecycle(person, day)))):
                 at = ctx.local_time(day, rng)
                 if at is not None and at > person.registered_at:
                     starts.append((at, index))

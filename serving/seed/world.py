@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(slots=True, eq=False)
@@ -78,8 +78,6 @@ class World:
 
     def recent_posts(self, before: datetime, days: float, limit: int | None = None) -> range:
         """Indexes of posts created in the DAYS before BEFORE (posts are made in time order)."""
-        from datetime import timedelta
-
         low = bisect_left(self.post_times, before - timedelta(days=days))
         high = bisect_left(self.post_times, before)
         if limit is not None:
