@@ -17,6 +17,8 @@ you make in `ctx.summary`. Stages that change how things are made override hooks
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,10 +51,24 @@ async def already_seeded(session: AsyncSession) -> bool:
 
 
 async def seed_demo(db: Database, *, users: int = DEFAULT_USERS, days: int = DEFAULT_DAYS, seed: int = 7,
-                    settings: Settings | None = None, progress: Progress | None = None, end: datetime | None = None,
-                    stages: list[Stage] | None = None) -> SeedSummary:
-    """Generate the demo marketplace; skipped (summary.skipped) when the demo accounts exist."""
+                    settings: Settings | None = None, progress: Callable[..., None] | None = None,
+                    end: datetime | None = None, stages: list[Stage] | None = None,
+                    users_count: int | None = None) -> SeedSummary:
+    """Generate the demo marketplace; skipped (summary.skipped) when the demo accounts exist.
+
+    PROGRESS is called as (stage, done, total, detail) — or (stage, done, total) if that is all it
+    takes; `users_count` is the old name of USERS."""
     return await run_stages(
         db, stages if stages is not None else default_stages(),
-        options=SeedOptions(users=users, days=days, seed=seed, end=end), settings=settings or Settings(),
-        report=progress or (lambda step, done, total, detail="": None), already_seeded=already_seeded)
+        options=SeedOptions(users=users_count or users, days=days, seed=seed, end=end),
+        settings=settings or Settings(), report=_reporter(progress), already_seeded=already_seeded)
+
+
+def _reporter(progress: Callable[..., None] | None) -> Progress:
+    if progress is None:
+        return lambda step, done, total, detail="": None
+    try:
+        inspect.signature(progress).bind("step", 0, 0, "detail")
+    except TypeError:
+        return lambda step, done, total, detail="": progress(step, done, total)
+    return progress
