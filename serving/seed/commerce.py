@@ -103,7 +103,7 @@ class CommerceStage(Stage):
         ctx.summary.carts += 1
         if person.index in self.pending_checkout:
             return
-        if rng.random() < 0.3 + 0.45 * person.buyer:
+        if rng.random() < 0.12 + 0.4 * person.buyer:  # most carts are abandoned
             delay = timedelta(minutes=rng.uniform(2, 40)) if rng.random() < 0.7 else _hours(rng, 1, 48)
             self.pending_checkout.add(person.index)
             self.schedule(at + delay, "checkout", person.index)

@@ -194,7 +194,7 @@ class SessionsStage(Stage):
             self.consider(ctx, rng, person, product_index, clock[0], None, "search", base=0.05)
 
     def consider(self, ctx: SeedContext, rng: random.Random, person: Person, product_index: int, at: datetime,
-                 post: int | None, surface: str, base: float = 0.2) -> None:
+                 post: int | None, surface: str, base: float = 0.3) -> None:
         """On the product page: into the cart or not (price and the person's habits decide)."""
         product = ctx.world.products[product_index]
         price_factor = 1.0 if product.price <= person.price_ceiling else 0.3
