@@ -13,16 +13,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from commerce.core.errors import ValidationFailed
+
 _simulated_now: ContextVar[datetime | None] = ContextVar("lakoo_simulated_now", default=None)
 
 
 def utcnow() -> datetime:
     simulated = _simulated_now.get()
     return datetime.now(UTC) if simulated is None else simulated
-
-
-def is_simulated() -> bool:
-    return _simulated_now.get() is not None
 
 
 @contextmanager
@@ -43,7 +41,5 @@ def stamp(at: datetime | None, now: datetime) -> datetime:
     if at is None:
         return now
     if at.tzinfo is None or at > now:
-        from commerce.core.errors import ValidationFailed
-
         raise ValidationFailed("item times must be timezone-aware and not after now", at=at.isoformat())
     return at

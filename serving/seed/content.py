@@ -10,7 +10,7 @@ from datetime import datetime
 from commerce.content import service as content
 from commerce.content.schemas import ImageIn, PostCreate, ProductTagIn
 from serving.seed.catalog import image
-from serving.seed.core import Day, SeedContext, Stage, poisson
+from serving.seed.core import Day, SeedContext, Stage, chunks, poisson
 from serving.seed.vocab import CAPTIONS, GENERAL_HASHTAGS, LEAVES
 from serving.seed.world import Person, Post
 
@@ -44,9 +44,11 @@ class ContentStage(Stage):
         drafts = [self.draft(ctx, rng, author, at) for at, author in planned]
         if not drafts:
             return
+        items = [(author.id, data, at) for (at, author), (data, _) in zip(planned, drafts, strict=True)]
+        ids = []
         with ctx.at(planned[-1][0]):
-            ids = await content.create_posts(ctx.session, posts=[(author.id, data, at) for (at, author), (data, _)
-                                                                 in zip(planned, drafts, strict=True)])
+            for chunk in chunks(items):
+                ids += await content.create_posts(ctx.session, posts=chunk)
         for post_id, (_, author), (_, post) in zip(ids, planned, drafts, strict=True):
             post.id = post_id
             self.remember(ctx, author, post)

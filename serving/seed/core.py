@@ -35,6 +35,13 @@ HOURLY = (0.6, 0.3, 0.2, 0.15, 0.2, 0.6, 1.6, 2.6, 2.4, 2.0, 2.0, 2.4, 3.4, 2.9,
 WEEKDAY = (0.9, 0.88, 0.9, 0.93, 1.0, 1.22, 1.27)  # Monday … Sunday: weekends are busier
 
 
+BULK_CHUNK = 4000  # items per bulk use case call: keeps every statement far below PostgreSQL's 65,535 parameters
+
+
+def chunks(items: Sequence[Any], size: int = BULK_CHUNK) -> list[Sequence[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 def poisson(rng: random.Random, mean: float) -> int:
     """Knuth's method: the means here are small (events per person per day)."""
     limit, k, p = math.exp(-mean), 0, 1.0

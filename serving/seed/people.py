@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from commerce.auth import service as auth
 from commerce.social import service as social
-from serving.seed.core import Day, SeedContext, Stage
+from serving.seed.core import Day, SeedContext, Stage, chunks
 from serving.seed.vocab import FIRST_NAMES, LEAVES, MORE_NAMES, SURNAMES
 from serving.seed.world import Person
 
@@ -110,12 +110,14 @@ class PeopleStage(Stage):
         world = ctx.world
         follows: list[tuple[Person, Person, datetime]] = []
         newcomers = self.by_day.get(day.index, [])
+        ids = []
         if newcomers:
+            accounts = [(f"{p.username}@{DEMO_DOMAIN}", p.username, self.password_hash, p.registered_at)
+                        for p in newcomers]
             with ctx.at(max(p.registered_at for p in newcomers)):
-                ids = await auth.register_many(ctx.session, accounts=[
-                    (f"{p.username}@{DEMO_DOMAIN}", p.username, self.password_hash, p.registered_at)
-                    for p in newcomers])
-        for person, user_id in zip(newcomers, ids if newcomers else [], strict=True):
+                for chunk in chunks(accounts):
+                    ids += await auth.register_many(ctx.session, accounts=chunk)
+        for person, user_id in zip(newcomers, ids, strict=True):
             person.id = user_id
             ctx.summary.users += 1
             follows += self._first_follows(ctx, rng, person)
@@ -154,11 +156,12 @@ def match(person: Person, other: Person) -> float:
 
 
 async def follow_all(ctx: SeedContext, follows: list[tuple[Person, Person, datetime]]) -> None:
-    """Record follows in the world and write them through `social.follow_many` (one call)."""
+    """Record follows in the world and write them through `social.follow_many`."""
     edges = []
     for follower, followee, at in follows:
         if followee.id is not None and ctx.world.add_follow(follower, followee):
             edges.append((follower.id, followee.id, min(at, ctx.end)))
     if edges:
         with ctx.at(max(at for _, _, at in edges)):
-            ctx.summary.follows += await social.follow_many(ctx.session, follows=edges)
+            for chunk in chunks(edges):
+                ctx.summary.follows += await social.follow_many(ctx.session, follows=chunk)

@@ -21,7 +21,7 @@ from commerce.content.schemas import CommentCreate
 from commerce.interactions import service as interactions
 from commerce.interactions.schemas import ClientEvent
 from commerce.interactions.service import ClientBatch
-from serving.seed.core import WEEKDAY, Day, SeedContext, Stage, poisson
+from serving.seed.core import WEEKDAY, Day, SeedContext, Stage, chunks, poisson
 from serving.seed.feeds import Feeds
 from serving.seed.people import follow_all
 from serving.seed.vocab import COMMENTS, LEAVES
@@ -218,13 +218,12 @@ class SessionsStage(Stage):
         latest = max((item[2] for item in self.likes + self.saves), default=day.end)
         latest = max([latest, day.end] + [item[3] for item in self.comments])
         with ctx.at(latest):
-            if self.likes:
-                ctx.summary.likes += await content.like_many(session, likes=_before(self.likes, 2, ctx.end))
-            if self.saves:
-                ctx.summary.saves += await content.save_many(session, saves=_before(self.saves, 2, ctx.end))
-            if self.comments:
-                ctx.summary.comments += len(await content.comment_many(
-                    session, comments=_before(self.comments, 3, ctx.end)))
+            for chunk in chunks(_before(self.likes, 2, ctx.end)):
+                ctx.summary.likes += await content.like_many(session, likes=chunk)
+            for chunk in chunks(_before(self.saves, 2, ctx.end)):
+                ctx.summary.saves += await content.save_many(session, saves=chunk)
+            for chunk in chunks(_before(self.comments, 3, ctx.end)):
+                ctx.summary.comments += len(await content.comment_many(session, comments=chunk))
         await follow_all(ctx, self.follows)
         self.batches, self.likes, self.saves, self.comments, self.follows = [], [], [], [], []
 
