@@ -245,7 +245,7 @@ def demo(
         upgrade(db_url)
         progress.update(step, description="database migrated", completed=1, total=1)
         _ensure_demo_accounts(db_url)
-        _seed(db_url, users_count=60, seed=7, progress=progress)
+        _seed(db_url, users=DEMO_USERS, days=DEMO_DAYS, seed=7, progress=progress)
 
     def _terminate(signum, frame):  # noqa: ANN001, ARG001 - SIGTERM (e.g. from a supervisor) means Ctrl-C
         raise KeyboardInterrupt
@@ -307,21 +307,25 @@ def _ensure_demo_accounts(db_url: str) -> None:
     asyncio.run(_create())
 
 
-def _seed(db_url: str, *, users_count: int, seed: int, progress: Progress):  # noqa: ANN202
+DEMO_USERS, DEMO_DAYS = 2000, 90  # serving.seed's defaults; here so `--help` needs no heavy import
+
+
+def _seed(db_url: str, *, users: int, days: int, seed: int, progress: Progress):  # noqa: ANN202
     from commerce.core.db import Database
     from serving.seed import seed_demo
 
     tasks: dict[str, int] = {}
 
-    def report(step: str, done: int, total: int) -> None:
+    def report(step: str, done: int, total: int, detail: str = "") -> None:
         if step not in tasks:
             tasks[step] = progress.add_task(f"seeding {step}", total=total)
-        progress.update(tasks[step], completed=done, total=total)
+        progress.update(tasks[step], completed=done, total=total,
+                        description=f"seeding {step:<9} {detail}".rstrip())
 
     async def _run():  # noqa: ANN202
         database = Database(db_url, pool_size=2)
         try:
-            return await seed_demo(database, users_count=users_count, seed=seed, settings=get_settings(),
+            return await seed_demo(database, users=users, days=days, seed=seed, settings=get_settings(),
                                    progress=report)
         finally:
             await database.dispose()
@@ -334,17 +338,30 @@ def _seed(db_url: str, *, users_count: int, seed: int, progress: Progress):  # n
 
 @app.command()
 def seed(
-    users: Annotated[int, typer.Option(min=2, max=100_000, help="how many demo users")] = 60,
+    users: Annotated[int, typer.Option(min=2, max=1_000_000, help="how many users (the first 20 are demo_*)")]
+    = DEMO_USERS,
+    days: Annotated[int, typer.Option(min=1, max=730, help="days of history, ending now")] = DEMO_DAYS,
     random_seed: Annotated[int, typer.Option("--seed", help="random seed: same seed, same data")] = 7,
 ) -> None:
-    """Load demo data through the services (skipped when it is already there)."""
+    """Load a demo marketplace with DAYS of history through the services (skipped when it is there)."""
     from commerce.core.migrate import upgrade
 
     db_url, _ = resolve_store_urls(get_settings())
     upgrade(db_url)
     with _progress_bars() as progress:
-        summary = _seed(db_url, users_count=users, seed=random_seed, progress=progress)
-    console.print(summary)
+        summary = _seed(db_url, users=users, days=days, seed=random_seed, progress=progress)
+    if not summary.skipped:
+        _print_summary(summary)
+
+
+def _print_summary(summary) -> None:  # noqa: ANN001
+    table = Table("what", "how many", title=f"seeded in {summary.seconds:.0f} s")
+    for name in ("users", "follows", "products", "posts", "likes", "saves", "comments", "client_events", "carts",
+                 "orders", "delivered", "reviews"):
+        table.add_row(name.replace("_", " "), f"{getattr(summary, name):,}")
+    for kind, count in summary.events.most_common():
+        table.add_row(f"  app event {kind}", f"{count:,}")
+    console.print(table)
 
 
 def _progress_bars() -> Progress:

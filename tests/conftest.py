@@ -105,20 +105,23 @@ async def _flush_namespace(store: RedisStore) -> None:
         await store.client.delete(*keys[i : i + 500])
 
 
+async def empty_stores(database: Database, store: RedisStore) -> None:
+    """Every table (but the reference data) and every key of the run's namespace, emptied."""
+    async with database.engine.begin() as conn:
+        tables = (await conn.execute(text(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
+            "WHERE schemaname = ANY(:schemas) AND schemaname || '.' || tablename <> ALL(:keep)"),
+            {"schemas": list(CONTEXT_SCHEMAS), "keep": sorted(REFERENCE_TABLES)})).scalars().all()
+        if tables:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    await _flush_namespace(store)
+
+
 @pytest.fixture(autouse=True)
 async def _clean_stores(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Empty every table and key before each test that touches the stores."""
     if "db" in request.fixturenames or "client" in request.fixturenames:
-        database: Database = request.getfixturevalue("db")
-        store: RedisStore = request.getfixturevalue("redis")
-        async with database.engine.begin() as conn:
-            tables = (await conn.execute(text(
-                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = ANY(:schemas) AND schemaname || '.' || tablename <> ALL(:keep)"),
-                {"schemas": list(CONTEXT_SCHEMAS), "keep": sorted(REFERENCE_TABLES)})).scalars().all()
-            if tables:
-                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        await _flush_namespace(store)
+        await empty_stores(request.getfixturevalue("db"), request.getfixturevalue("redis"))
     yield
 
 
