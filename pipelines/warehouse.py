@@ -59,23 +59,31 @@ class WarehouseBusy(Unavailable):
     title = "Another pipeline run is writing the warehouse"
 
 
-_held = threading.local()
+class _Held:
+    depth = 0
+    guard = threading.Lock()
+
+
+_held = _Held()
 
 
 @contextmanager
 def writer_lock(settings: Settings, *, wait_s: float = 1800, on_wait=None) -> Iterator[None]:  # noqa: ANN001
     """One writer of the working warehouse at a time, across processes (flock on a side file).
 
-    Re-entrant within a thread, so the `analytics` flow can hold it across extract and transform
-    while those stay runnable on their own. The holder's pid is written into the file so a waiting
-    run can say whom it waits for."""
-    depth = getattr(_held, "depth", 0)
-    if depth:
-        _held.depth = depth + 1
+    Re-entrant within the process (Prefect may run a flow's tasks on another thread), so the
+    `analytics` flow can hold it across extract and transform while those stay runnable on their
+    own. The holder's pid is written into the file so a waiting run can say whom it waits for."""
+    with _held.guard:
+        nested = _held.depth > 0
+        if nested:
+            _held.depth += 1
+    if nested:
         try:
             yield
         finally:
-            _held.depth -= 1
+            with _held.guard:
+                _held.depth -= 1
         return
     path = warehouse_path(settings).with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,11 +105,13 @@ def writer_lock(settings: Settings, *, wait_s: float = 1800, on_wait=None) -> It
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
-        _held.depth = 1
+        with _held.guard:
+            _held.depth = 1
         try:
             yield
         finally:
-            _held.depth = 0
+            with _held.guard:
+                _held.depth = 0
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

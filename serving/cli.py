@@ -18,6 +18,7 @@ from rich.table import Table
 
 from commerce.core.embedded import EmbeddedError, embedded_postgres, embedded_redis, resolve_store_urls
 from commerce.core.settings import get_settings
+from pipelines.cli import app as pipeline_app
 
 app = typer.Typer(help="LAKOO platform command line.", no_args_is_help=True, add_completion=False)
 services_app = typer.Typer(help="Embedded PostgreSQL and Redis under ./var.", no_args_is_help=True)
@@ -28,6 +29,7 @@ app.add_typer(services_app, name="services")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(events_app, name="events")
+app.add_typer(pipeline_app, name="pipeline")
 
 console = Console()
 
