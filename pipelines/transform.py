@@ -104,6 +104,20 @@ def _node_kind(unique_id: str) -> str:
     return unique_id.split(".", 1)[0]
 
 
+def _release_warehouse() -> None:
+    """dbt-duckdb keeps its DuckDB database open after an invocation (for in-memory databases);
+    ours is a file that other steps and processes must be able to open, so close it."""
+    import gc
+
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        env, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+    if env is not None:
+        env.close()
+    gc.collect()
+
+
 def _invoke(args: list[str], on_node: Callable[[NodeResult], None] | None):  # noqa: ANN202
     from dbt.cli.main import dbtRunner
 
@@ -115,7 +129,10 @@ def _invoke(args: list[str], on_node: Callable[[NodeResult], None] | None):  # n
                            status=data.status, seconds=0.0))
 
     os.environ.setdefault("DO_NOT_TRACK", "1")  # belt and braces with the project's flag
-    return dbtRunner(callbacks=[callback]).invoke(args)
+    try:
+        return dbtRunner(callbacks=[callback]).invoke(args)
+    finally:
+        _release_warehouse()
 
 
 def _results(res) -> list[NodeResult]:  # noqa: ANN001
