@@ -23,7 +23,7 @@ _SHIM_DIR = Path(__file__).resolve().parent / "site"
 
 
 def install_shims() -> None:
-    """The shims in this process too (Prefect may import its server modules in-process)."""
+    """The shims in this process too (the test harness imports Prefect's server modules in-process)."""
     from pipelines.prefect_compat.site.lakoo_prefect_shims import install_hook
 
     install_hook()

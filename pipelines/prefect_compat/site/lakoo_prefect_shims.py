@@ -24,6 +24,9 @@ def shim_fastapi(module) -> None:  # noqa: ANN001
     Body._lakoo_compat = True  # type: ignore[attr-defined]
     Body.__doc__ = original.__doc__
     module.Body = Body
+    package = sys.modules.get("fastapi")
+    if package is not None and getattr(package, "Body", None) is original:  # imported before the shim
+        package.Body = Body
 
 
 def shim_prefect_orm(module) -> None:  # noqa: ANN001
