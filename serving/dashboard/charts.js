@@ -5,7 +5,8 @@
 (function () {
   const NS = "http://www.w3.org/2000/svg";
   const COLORS = ["#3b5bdb", "#d9363e", "#12805c", "#f08c00"];
-  const W = 640, H = 220, PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+  const H = 220, PAD = { left: 56, right: 12, top: 12, bottom: 28 };
+  let W = 640; // set per chart to the container's width, so text is drawn at its real size
 
   function el(name, attrs, parent) {
     const node = document.createElementNS(NS, name);
@@ -21,8 +22,9 @@
   }
 
   function svg(container, height) {
+    W = Math.min(1600, Math.max(320, Math.round(container.clientWidth || 640)));
     container.replaceChildren();
-    return el("svg", { viewBox: `0 0 ${W} ${height || H}`, role: "img" }, container);
+    return el("svg", { viewBox: `0 0 ${W} ${height || H}`, width: W, height: height || H, role: "img" }, container);
   }
 
   function compact(n) {
@@ -64,7 +66,8 @@
     const step = Math.max(1, Math.ceil(labels.length / 8));
     labels.forEach((label, i) => {
       if (i % step === 0 || i === labels.length - 1) {
-        text(root, xOf(i), H - 8, label.slice(5), { "text-anchor": "middle" });
+        const anchor = labels.length > 1 && i === labels.length - 1 ? "end" : i === 0 && labels.length > 1 ? "start" : "middle";
+        text(root, xOf(i), H - 8, label.slice(5), { "text-anchor": anchor });
       }
     });
   }
@@ -124,7 +127,8 @@
   function heatmap(container, cohorts, weeks) {
     const cell = 40, top = 24, left = 150;
     const height = Math.max(60, top + cohorts.length * 24 + 8);
-    const root = el("svg", { viewBox: `0 0 ${left + (weeks + 1) * cell + 10} ${height}`, role: "img" }, null);
+    const width = left + (weeks + 1) * cell + 10;
+    const root = el("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img" }, null);
     container.replaceChildren(root);
     if (!cohorts.length) { empty(root, height); return; }
     for (let w = 0; w <= weeks; w++) text(root, left + w * cell + cell / 2, 14, "w" + w, { "text-anchor": "middle" });
