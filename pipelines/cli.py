@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -18,7 +18,7 @@ app = typer.Typer(help="Analytics pipelines: Postgres → DuckDB warehouse → d
 console = Console()
 
 
-class FlowName(str, Enum):
+class FlowName(StrEnum):
     analytics = "analytics"
     extract = "extract"
     transform = "transform"

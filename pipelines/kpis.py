@@ -100,7 +100,8 @@ class KpisOut(AsOf):
     to: date
     grain: Grain
     totals: dict[str, float | int | None]
-    previous: dict[str, float | int | None] = Field(description="the same KPIs over the preceding period of equal length")
+    previous: dict[str, float | int | None] = Field(
+        description="the same KPIs over the preceding period of equal length")
     previous_from: date
     previous_to: date
     deltas: dict[str, float | None] = Field(description="relative change against the previous period")

@@ -72,9 +72,9 @@ def prefect_server(var_dir: Path, *, host: str = "127.0.0.1", port: int = 4200,
            "PREFECT_UI_API_URL": url}
     env.pop("PREFECT_API_URL", None)
     log_path = Path(os.environ["PREFECT_HOME"]) / "server.log"
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)],
-                                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     marker = api_url_file(var_dir)
     try:

@@ -23,7 +23,13 @@ from pipelines.warehouse import NO_DOWNLOADS, dbt_run_dir, warehouse_path
 
 log = logging.getLogger("lakoo.pipelines.transform")
 
-DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt"
+def _dbt_project() -> Path:
+    """dbt/ at the repository root; from an installed package (the Docker image), ./dbt."""
+    beside = Path(__file__).resolve().parent.parent / "dbt"
+    return beside if (beside / "dbt_project.yml").exists() else Path.cwd() / "dbt"
+
+
+DBT_PROJECT = _dbt_project()
 Progress = Callable[[str, int, int | None], None]  # (what, done, total)
 DBT_THREADS = 4
 

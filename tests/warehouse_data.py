@@ -124,7 +124,8 @@ def load_known_dataset(db_url: str) -> None:
             conn.execute("INSERT INTO auth.account_role (account_id, role, granted_at) VALUES (%s, 'buyer', %s)",
                          (user, at(day, 8)))
             conn.execute("INSERT INTO users.user_profile (id, username, display_name, bio, created_at, updated_at) "
-                         "VALUES (%s, %s, %s, '', %s, %s)", (user, f"known_{name}", name.title(), at(day, 8), at(day, 8)))
+                         "VALUES (%s, %s, %s, '', %s, %s)",
+                         (user, f"known_{name}", name.title(), at(day, 8), at(day, 8)))
         conn.execute("INSERT INTO catalog.category (id, name, slug, created_at) VALUES (%s, 'Fashion', 'fashion', %s)",
                      (CATEGORY, at(1)))
         for product, variant, name, price in ((PRODUCT_A, VARIANT_A, "Kemeja Batik", 100_000),
@@ -136,9 +137,11 @@ def load_known_dataset(db_url: str) -> None:
             conn.execute("""INSERT INTO catalog.product_variant (id, product_id, sku, attributes, price, weight_grams,
                                 status, created_at, updated_at) VALUES (%s, %s, %s, '{}', %s, 500, 'active', %s, %s)""",
                          (variant, product, f"SKU-{product.int}", price, at(1), at(1)))
-        for post, author, day, tags, product in ((P1, AYU, 5, ("ootd", "batik"), PRODUCT_A), (P2, BUDI, 6, ("ootd",), None)):
+        posts = ((P1, AYU, 5, ("ootd", "batik"), PRODUCT_A), (P2, BUDI, 6, ("ootd",), None))
+        for post, author, day, tags, product in posts:
             conn.execute("""INSERT INTO content.post (id, author_id, text, status, like_count, comment_count,
-                                save_count, created_at, updated_at) VALUES (%s, %s, 'post', 'active', 0, 0, 0, %s, %s)""",
+                                save_count, created_at, updated_at)
+                            VALUES (%s, %s, 'post', 'active', 0, 0, 0, %s, %s)""",
                          (post, author, at(day, 7), at(day, 7)))
             for tag in tags:
                 conn.execute("INSERT INTO content.post_hashtag (post_id, tag, created_at) VALUES (%s, %s, %s)",

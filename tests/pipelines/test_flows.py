@@ -28,8 +28,9 @@ from tests.helpers import user_with_token
 def app_warehouse(settings, monkeypatch, prefect_harness):  # noqa: ANN001, ANN201
     """Flows read the process settings (as from a shell): point them at the app's stores and
     warehouse, and start that warehouse from scratch (the test database was just emptied)."""
-    for key, value in {"LAKOO_DATABASE_URL": settings.database_url, "LAKOO_REDIS_URL": settings.redis_url,
-                       "LAKOO_REDIS_NAMESPACE": settings.redis_namespace, "LAKOO_VAR_DIR": str(settings.var_dir)}.items():
+    env = {"LAKOO_DATABASE_URL": settings.database_url, "LAKOO_REDIS_URL": settings.redis_url,
+           "LAKOO_REDIS_NAMESPACE": settings.redis_namespace, "LAKOO_VAR_DIR": str(settings.var_dir)}
+    for key, value in env.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     path = warehouse_path(settings)

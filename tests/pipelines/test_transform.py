@@ -110,7 +110,8 @@ def test_attribution_by_surface_post_and_creator(built):
     assert for_you.attributed_gmv == 100_000 and surfaces["direct"].attributed_gmv == 100_000
     assert surfaces["explore"].impressions == 2 and surfaces["following"].impressions == 1
     assert out.gmv == 200_000 and out.post_attributed_gmv == 100_000
-    assert [(p.post_id, p.creator_username, p.attributed_gmv) for p in out.top_posts] == [(str(P1), "known_ayu", 100_000)]
+    top_posts = [(p.post_id, p.creator_username, p.attributed_gmv) for p in out.top_posts]
+    assert top_posts == [(str(P1), "known_ayu", 100_000)]
     assert [(c.creator_id, c.posts, c.attributed_gmv) for c in out.top_creators] == [(str(AYU), 1, 100_000)]
 
 
