@@ -3,9 +3,10 @@
 1. Extract: the interaction log (N rows) from Postgres into a fresh DuckDB warehouse through Arrow,
    in rows/s, against `COPY (SELECT <the same columns> FROM interactions.interaction) TO STDOUT` of
    the same rows read (and thrown away) by psycopg in the same run. Goal: ratio ≥ 0.5.
-2. dbt build (source freshness, every model and every data test) over M interactions from scratch,
-   in seconds (goal ≤ 60 s on 2 cores); then 1% more rows are extracted and the incremental build
-   is timed against the full one (goal ≤ 10%).
+2. `dbt build` (every model and every data test) over M interactions from scratch, in seconds
+   (goal ≤ 60 s on 2 cores); then 1% more rows are extracted and the incremental build is timed
+   against the full one (goal ≤ 10%). The whole transform step (with `dbt source freshness`) is
+   shown too.
 
 Data is made with generate_series in a scratch database (see bench/warehouse_data.py) that is
 dropped afterwards, also when the run fails. Ratios are the figures to compare between runs.
@@ -119,8 +120,10 @@ def main() -> None:  # noqa: PLR0915 - one linear script
                    recent_days=2)
         _, increment_extract_s = _timed("extract the new rows", run_extract, settings)
         incremental, incremental_s = _timed("dbt build (incremental)", run_transform, settings)
-        figures.update(dbt_rows=args.dbt_rows, dbt_full_s=full_s, dbt_models=full.models, dbt_tests=full.tests,
-                       dbt_incremental_s=incremental_s, incremental_vs_full=incremental_s / full_s,
+        figures.update(dbt_rows=args.dbt_rows, dbt_full_s=full.build_seconds, dbt_models=full.models,
+                       dbt_tests=full.tests, dbt_incremental_s=incremental.build_seconds,
+                       incremental_vs_full=incremental.build_seconds / full.build_seconds,
+                       transform_full_s=full_s, transform_incremental_s=incremental_s,
                        increment_rows=increment, increment_extract_s=increment_extract_s)
         slowest = sorted(full.nodes, key=lambda n: -n.seconds)[:5]
     finally:
@@ -138,6 +141,9 @@ def main() -> None:  # noqa: PLR0915 - one linear script
     table.add_row(f"dbt build after +{figures['increment_rows']:,} rows (incremental)",
                   f"{figures['dbt_incremental_s']:.1f} s", f"full {figures['dbt_full_s']:.1f} s",
                   f"{figures['incremental_vs_full']:.3f}", "≤ 0.10")
+    table.add_row("transform step (source freshness + dbt build), full / incremental",
+                  f"{figures['transform_incremental_s']:.1f} s", f"full {figures['transform_full_s']:.1f} s",
+                  f"{figures['transform_incremental_s'] / figures['transform_full_s']:.3f}", "")
     console.print(table)
     console.print("slowest nodes of the full build: " + ", ".join(f"{n.name} {n.seconds:.1f}s" for n in slowest))
     if figures["copy_drift"] > 0.15:

@@ -4,7 +4,8 @@ is far too slow for this).
 
 Rows are plausible rather than realistic: 100k users registered over 90 days, 5k products, 200k
 posts with hashtags and product tags, and interactions whose type mix follows a feed (mostly
-impressions, a few percent cart adds, under one percent purchases), spread over the same 90 days.
+impressions, a few percent cart adds, under one percent purchases), arriving in time order over
+the same 90 days from a drifting set of daily active users.
 """
 
 from __future__ import annotations
@@ -100,16 +101,21 @@ def make_orders(conn: psycopg.Connection, count: int, *, start: int = 1) -> None
 
 def make_interactions(conn: psycopg.Connection, count: int, *, recent_days: float = HISTORY_DAYS,
                       chunk: int = 1_000_000) -> None:
-    """`count` interactions spread over the last `recent_days` days, in chunks of `chunk` rows."""
+    """`count` interactions over the last `recent_days` days, in time order as a live log grows.
+
+    Like real traffic, each day's events come from that day's active users (about 17% of everyone,
+    six or seven events each) rather than from everyone at once, and the set of active users drifts
+    from day to day."""
     event_type = "CASE " + " ".join(f"WHEN r < {t} THEN '{name}'" for t, name in EVENT_MIX) + " END"
     surfaces = f"(ARRAY{SURFACES!r})[1 + (g % {len(SURFACES)})]"
+    active_per_day = USERS // 6
     done = 0
     while done < count:
         n = min(chunk, count - done)
         conn.execute(f"""
             INSERT INTO interactions.interaction (event_id, user_id, event_type, source, surface, post_id,
                                                   product_id, quantity, amount, properties, occurred_at, received_at)
-            SELECT gen_random_uuid(), {_uid('u', '1 + (g * 7919 + (r * 1000)::int) % ' + str(USERS))}, kind,
+            SELECT gen_random_uuid(), {_uid('u', f'1 + ((g % {active_per_day}) * 31 + day * 977) % {USERS}')}, kind,
                    'client', {surfaces},
                    {_uid('post', '1 + (g * 104729) % ' + str(POSTS))},
                    CASE WHEN kind IN ('product_tag_click', 'product_view', 'add_to_cart', 'checkout', 'purchase')
@@ -117,8 +123,11 @@ def make_interactions(conn: psycopg.Connection, count: int, *, recent_days: floa
                    CASE WHEN kind IN ('add_to_cart', 'checkout', 'purchase') THEN 1 END,
                    CASE WHEN kind IN ('add_to_cart', 'checkout', 'purchase') THEN 100000 END,
                    '{{}}', at, at
-            FROM (SELECT g, r, {event_type} AS kind, now() - random() * interval '{recent_days} days' AS at
-                  FROM (SELECT g, random() AS r FROM generate_series({done + 1}::bigint, {done + n}) g) s) e""")
+            FROM (SELECT g, r, {event_type} AS kind, at, (extract(epoch FROM at) / 86400)::bigint AS day
+                  FROM (SELECT g, random() AS r,
+                               now() - interval '{recent_days} days'
+                                     + (g - 0.5 + random()) * interval '{recent_days} days' / {count} AS at
+                        FROM generate_series({done + 1}::bigint, {done + n}) g) s) e""")
         conn.commit()
         done += n
 

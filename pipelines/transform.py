@@ -19,7 +19,7 @@ import yaml
 
 from commerce.core.errors import DomainError
 from commerce.core.settings import Settings
-from pipelines.warehouse import NO_DOWNLOADS, dbt_run_dir, warehouse_path
+from pipelines.warehouse import NO_DOWNLOADS, connect, dbt_run_dir, warehouse_path
 
 log = logging.getLogger("lakoo.pipelines.transform")
 
@@ -31,7 +31,9 @@ def _dbt_project() -> Path:
 
 DBT_PROJECT = _dbt_project()
 Progress = Callable[[str, int, int | None], None]  # (what, done, total)
-DBT_THREADS = 4
+# dbt runs this many models/tests at once; DuckDB parallelises each query itself.
+DBT_THREADS = int(os.environ.get("LAKOO_DBT_THREADS") or max(2, min(4, os.cpu_count() or 2)))
+TESTED_BATCH = "main._lakoo_tested_batch"
 
 
 class DbtFailed(DomainError):
@@ -65,6 +67,7 @@ class TransformResult:
     seconds: float
     nodes: list[NodeResult] = field(default_factory=list)
     freshness: list[NodeResult] = field(default_factory=list)
+    build_seconds: float = 0.0  # the `dbt build` invocation alone
 
     @property
     def models(self) -> int:
@@ -103,7 +106,7 @@ def _dbt_args(settings: Settings, command: list[str]) -> list[str]:
     run_dir = write_profile(settings)
     return [*command, "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(run_dir),
             "--target-path", str(run_dir / "target"), "--log-path", str(run_dir / "logs"),
-            "--quiet", "--no-use-colors", "--log-format-file", "json"]
+            "--quiet", "--no-use-colors", "--log-format-file", "json", "--log-level-file", "warn"]
 
 
 def _node_kind(unique_id: str) -> str:
@@ -170,6 +173,32 @@ def count_nodes(settings: Settings) -> int | None:
     return sum(1 for uid in data.get("nodes", {}) if _node_kind(uid) in ("model", "test", "seed"))
 
 
+def _tested_batch(settings: Settings, *, reset: bool) -> int:
+    """The watermark of the event-level data tests (see dbt/models/staging/_staging.yml): rows
+    loaded after the last green build are tested. Returns the newest batch this build covers."""
+    conn = connect(warehouse_path(settings))
+    try:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {TESTED_BATCH} (batch_id BIGINT NOT NULL, tested_at TIMESTAMPTZ)")
+        if reset:
+            conn.execute(f"DELETE FROM {TESTED_BATCH}")
+        conn.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        conn.execute("CREATE TABLE IF NOT EXISTS raw._extract_run (batch_id BIGINT)")
+        return conn.execute("SELECT coalesce(max(batch_id), 0) FROM raw._extract_run").fetchall()[0][0]
+    finally:
+        conn.close()
+
+
+def _mark_tested(settings: Settings, batch_id: int) -> None:
+    conn = connect(warehouse_path(settings))
+    try:
+        conn.execute("BEGIN TRANSACTION")
+        conn.execute(f"DELETE FROM {TESTED_BATCH}")
+        conn.execute(f"INSERT INTO {TESTED_BATCH} VALUES (?, now())", [batch_id])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def run_transform(settings: Settings, *, full_refresh: bool = False, select: list[str] | None = None,
                   progress: Progress | None = None) -> TransformResult:
     """`dbt source freshness` then `dbt build`. Raises DbtFailed when anything errors or a test fails."""
@@ -189,11 +218,17 @@ def run_transform(settings: Settings, *, full_refresh: bool = False, select: lis
         failures = _failures(freshness) or [{"name": "source freshness", "status": "error",
                                              "message": str(fresh.exception or "")[:300]}]
         raise DbtFailed("source freshness", failures)
+    covered = _tested_batch(settings, reset=full_refresh)
     command = ["build", *(["--full-refresh"] if full_refresh else []), *(["--select", *select] if select else [])]
+    build_started = time.perf_counter()
     built = _invoke(_dbt_args(settings, command), on_node)
+    build_seconds = time.perf_counter() - build_started
     nodes = _results(built)
     if not built.success:
         failures = _failures(nodes) or [{"name": "dbt", "status": "error",
                                          "message": str(built.exception or "")[:300]}]
         raise DbtFailed("build", failures)
-    return TransformResult(seconds=time.perf_counter() - started, nodes=nodes, freshness=freshness)
+    if not select:  # a partial build has not tested everything new
+        _mark_tested(settings, covered)
+    return TransformResult(seconds=time.perf_counter() - started, nodes=nodes, freshness=freshness,
+                           build_seconds=build_seconds)

@@ -4,7 +4,7 @@ WITH bounds AS (
     SELECT
         least(
             (SELECT min(registered_date) FROM {{ ref('stg_accounts') }}),
-            (SELECT min(event_date) FROM {{ ref('stg_interactions') }}),
+            (SELECT CAST(min(occurred_at) AS DATE) FROM {{ source('raw', 'interactions__interaction') }}),
             (SELECT min(placed_date) FROM {{ ref('stg_orders') }})
         ) AS first_date,
         coalesce(

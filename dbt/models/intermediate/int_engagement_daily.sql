@@ -7,7 +7,7 @@ events AS (
     SELECT e.event_date, e.event_type, tp.post_id IS NOT NULL AS post_has_product_tags
     FROM {{ ref('stg_interactions') }} AS e
     LEFT JOIN tagged_posts AS tp ON tp.post_id = e.post_id
-    WHERE {{ days_to_rebuild('e.event_date') }}
+    WHERE {{ days_to_rebuild('e.event_date', 'e.occurred_at') }}
 )
 SELECT
     event_date,

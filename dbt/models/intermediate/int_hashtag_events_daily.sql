@@ -12,5 +12,5 @@ SELECT
     {{ current_batch() }} AS _max_batch_id
 FROM {{ ref('stg_interactions') }} AS e
 JOIN {{ ref('stg_post_hashtags') }} AS t ON t.post_id = e.post_id
-WHERE {{ days_to_rebuild('e.event_date') }}
+WHERE {{ days_to_rebuild('e.event_date', 'e.occurred_at') }}
 GROUP BY ALL

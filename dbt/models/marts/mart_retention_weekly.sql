@@ -17,14 +17,14 @@ grid AS (
     FROM sizes AS s, last_day, range(0, {{ weeks }} + 1) AS t(w)
     WHERE s.cohort_week + CAST(w * 7 AS INTEGER) <= last_day.last_date
 ),
-active_weeks AS (
-    SELECT DISTINCT user_id, CAST(date_trunc('week', activity_date) AS DATE) AS active_week
-    FROM {{ ref('int_user_activity_daily') }}
-),
 retained AS (
-    SELECT c.cohort_week, CAST(datediff('day', c.cohort_week, a.active_week) / 7 AS INTEGER) AS weeks_since_signup,
-           count(DISTINCT c.user_id) AS retained_users
-    FROM cohorts AS c JOIN active_weeks AS a ON a.user_id = c.user_id AND a.active_week >= c.cohort_week
+    -- int_user_activity_weekly holds one row per user and week, so count(*) counts users.
+    SELECT c.cohort_week, CAST(datediff('day', c.cohort_week, a.activity_week) / 7 AS INTEGER) AS weeks_since_signup,
+           count(*) AS retained_users
+    FROM cohorts AS c
+    JOIN {{ ref('int_user_activity_weekly') }} AS a
+      ON a.user_id = c.user_id AND a.activity_week >= c.cohort_week
+     AND a.activity_week <= c.cohort_week + {{ weeks * 7 }}
     GROUP BY ALL
 )
 SELECT
