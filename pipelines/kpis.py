@@ -8,6 +8,7 @@ the last day. Every answer carries the snapshot's as-of time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -110,16 +111,16 @@ class KpisOut(AsOf):
     model_config = {"populate_by_name": True}
 
 
-def _aggregate(snapshot: Snapshot, rng: DateRange, grain: Grain | None) -> list[dict[str, Any]]:
-    period = {"day": "date_day", "week": "CAST(date_trunc('week', date_day) AS DATE)", None: "CAST(? AS DATE)"}[grain]
+def _aggregate(snapshot: Snapshot, first: date, last: date, period: str,
+               params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Every KPI over [first, last], per `period` (an SQL expression over date_day)."""
     sums = ", ".join(f"sum({c}) AS {c}" for c in SUMMED)
     lasts = ", ".join(f"arg_max({c}, date_day) AS {c}" for c in LAST_DAY)
-    params: list[Any] = [rng.start] if grain is None else []
     rows = snapshot.query_dicts(f"""
         SELECT {period} AS period, count(*) AS days, {sums}, {lasts},
                avg(dau) AS dau, sum(dau) AS dau_days
           FROM marts.mart_kpi_daily WHERE date_day BETWEEN ? AND ?
-         GROUP BY ALL ORDER BY period""", [*params, rng.start, rng.end])
+         GROUP BY ALL ORDER BY period""", [*(params or []), first, last])
     for row in rows:
         for name, (numerator, denominator) in RATIOS.items():
             row[name] = _ratio(row[numerator], row[denominator])
@@ -139,11 +140,28 @@ def _values(row: dict[str, Any] | None) -> dict[str, float | int | None]:
     return {k: v for k, v in row.items() if k not in ("period", "days")}
 
 
+GRAIN_PERIOD = {"day": "date_day", "week": "CAST(date_trunc('week', date_day) AS DATE)"}
+
+
+def _cached(fn):  # noqa: ANN001, ANN202
+    """Answers depend only on the (immutable) snapshot and the arguments: compute each once."""
+
+    @functools.wraps(fn)
+    def answer(snapshot: Snapshot, *args: Any, **kwargs: Any) -> Any:
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        return snapshot.cached(key, lambda: fn(snapshot, *args, **kwargs))
+
+    return answer
+
+
+@_cached
 def kpis(snapshot: Snapshot, rng: DateRange, grain: Grain = "day") -> KpisOut:
-    series = _aggregate(snapshot, rng, grain)
-    totals = _values(next(iter(_aggregate(snapshot, rng, None)), None))
+    series = _aggregate(snapshot, rng.start, rng.end, GRAIN_PERIOD[grain])
     previous_range = rng.previous()
-    previous = _values(next(iter(_aggregate(snapshot, previous_range, None)), None))
+    both = {r["period"]: r for r in _aggregate(snapshot, previous_range.start, rng.end,
+                                                "CASE WHEN date_day >= ? THEN 'current' ELSE 'previous' END",
+                                                [rng.start])}
+    totals, previous = _values(both.get("current")), _values(both.get("previous"))
     deltas = {k: (None if not isinstance(previous.get(k), (int, float)) or not previous.get(k)
                   or v is None else (float(v) - float(previous[k])) / abs(float(previous[k])))
               for k, v in totals.items()}
@@ -182,6 +200,7 @@ class FunnelOut(AsOf):
     model_config = {"populate_by_name": True}
 
 
+@_cached
 def funnel(snapshot: Snapshot, rng: DateRange) -> FunnelOut:
     days = snapshot.query_dicts("""SELECT date_day, product_view_days, carted, purchased, window_complete
                                      FROM marts.mart_funnel_daily WHERE date_day BETWEEN ? AND ? ORDER BY date_day""",
@@ -219,6 +238,7 @@ class RetentionOut(AsOf):
     model_config = {"populate_by_name": True}
 
 
+@_cached
 def retention(snapshot: Snapshot, rng: DateRange) -> RetentionOut:
     """Cohorts whose signup week starts in the range (the week containing `from` included)."""
     rows = snapshot.query_dicts("""
@@ -283,6 +303,7 @@ class AttributionOut(AsOf):
 FEED_SURFACES = ("for_you", "explore", "following")
 
 
+@_cached
 def attribution(snapshot: Snapshot, rng: DateRange, limit: int = 10) -> AttributionOut:
     window = [rng.start, rng.end]
     surfaces = snapshot.query_dicts("""
@@ -352,6 +373,7 @@ class TopOut(AsOf):
     model_config = {"populate_by_name": True}
 
 
+@_cached
 def top(snapshot: Snapshot, rng: DateRange, limit: int = 10) -> TopOut:
     window = [rng.start, rng.end, limit]
     hashtags = snapshot.query_dicts("""

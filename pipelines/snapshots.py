@@ -8,10 +8,13 @@ next request without a restart, and a pipeline run never blocks a reader.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -43,11 +46,20 @@ class SnapshotInfo:
 
 
 class Snapshot:
-    """One open, immutable snapshot. `query` is safe from many threads (a cursor each)."""
+    """One open, immutable snapshot. `query` is safe from many threads (a cursor each).
+
+    Because the file never changes, an answer computed once is the answer for as long as this
+    snapshot is current: `cached` keeps the most recent ones (the dashboard asks the same ranges
+    again and again); a new snapshot starts with an empty cache."""
+
+    CACHE_SIZE = 256
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn = connect(path, read_only=True)
+        self._conn.execute("SET threads = 1")  # tiny queries from many request threads: no fan-out
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
         row = self._conn.execute("""SELECT as_of, built_at, published_at, first_date, last_date,
                                            conversion_window_days, retention_weeks
                                       FROM marts.snapshot_info""").fetchall()[0]
@@ -68,6 +80,18 @@ class Snapshot:
             return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
         finally:
             cursor.close()
+
+    def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = compute()  # outside the lock: a slow query must not hold up cached answers
+        with self._cache_lock:
+            self._cache[key] = value
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
 
     def connection(self) -> duckdb.DuckDBPyConnection:
         """A fresh cursor on the snapshot, for notebooks (`.pl()` gives polars frames)."""
