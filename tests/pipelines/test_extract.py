@@ -161,3 +161,19 @@ def test_a_run_killed_mid_table_then_rerun_gives_no_duplicates_and_no_gaps(wh, v
     statuses = [r[0] for r in _raw(wh, "SELECT status FROM raw._extract_run ORDER BY batch_id")]
     assert statuses == ["ok", "crashed", "ok"]
     assert rerun.batch_id == 3
+
+
+def test_a_column_added_in_postgres_appears_in_the_raw_table(wh):
+    """Contexts add columns (migrations of other branches): the raw copy follows without a rebuild."""
+    load_known_dataset(wh.database_url)
+    run_extract(wh)
+    with psycopg.connect(libpq_url(wh.database_url), autocommit=True) as conn:
+        conn.execute('ALTER TABLE orders."order" ADD COLUMN wh_test_note text')
+        try:
+            conn.execute("""UPDATE orders."order" SET wh_test_note = 'gift wrap' WHERE id = %s""", (O3,))
+            run_extract(wh)
+        finally:
+            conn.execute('ALTER TABLE orders."order" DROP COLUMN wh_test_note')
+    assert _raw(wh, "SELECT id, wh_test_note FROM raw.orders__order WHERE wh_test_note IS NOT NULL") == [
+        (O3, "gift wrap")]
+    assert _raw(wh, "SELECT count(*) FROM raw.orders__order")[0][0] == 3

@@ -65,7 +65,14 @@ async def test_an_interaction_made_through_the_api_shows_up_after_the_next_analy
 
     assert (await client.post("/api/interactions", json=_events(1), headers=buyer)).status_code == 202
     assert (await _today(client, analyst))["totals"]["impressions"] == 3  # not before the next run
-    second = await asyncio.to_thread(analytics_flow)
+    run = asyncio.ensure_future(asyncio.to_thread(analytics_flow))
+    served_during_the_run = 0
+    while not run.done():  # the pipeline holds the warehouse; the API reads the published snapshot
+        assert (await _today(client, analyst))["totals"]["impressions"] in (3, 4)
+        served_during_the_run += 1
+        await asyncio.sleep(0.2)
+    second = await run
+    assert served_during_the_run > 3
     assert second["extract"]["tables"]["interactions__interaction"] == 1
     after = await _today(client, analyst)
     assert after["totals"]["impressions"] == 4 and after["totals"]["dau"] == 1
@@ -117,3 +124,32 @@ def test_the_schedule_runs_analytics_every_15_minutes():
     deployment = deployments([names["analytics-every-15-minutes"]])[0]
     assert deployment.name == "analytics-every-15-minutes" and deployment.flow_name == "analytics"
     assert deployment.schedules[0].schedule.interval.total_seconds() == 900
+
+
+async def test_transient_failures_are_retried_and_real_ones_are_not(app_warehouse, monkeypatch):
+    import psycopg as pg
+
+    from pipelines import flows
+
+    calls: list[str] = []
+    real_extract = flows.run_extract
+
+    def flaky(settings, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        calls.append("extract")
+        if len(calls) == 1:
+            raise pg.OperationalError("server closed the connection unexpectedly")
+        return real_extract(settings, **kwargs)
+
+    monkeypatch.setattr(flows.extract_task, "retry_delay_seconds", [0])
+    monkeypatch.setattr(flows, "run_extract", flaky)
+    result = await asyncio.to_thread(flows.extract_flow)
+    assert calls == ["extract", "extract"] and result["batch_id"] == 1
+
+    def broken(settings, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        calls.append("broken")
+        raise ValueError("a bug, not a hiccup")
+
+    monkeypatch.setattr(flows, "run_extract", broken)
+    with pytest.raises(ValueError):
+        await asyncio.to_thread(flows.extract_flow)
+    assert calls.count("broken") == 1
