@@ -139,3 +139,15 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server and database for flow tests: started once per session (~15 s)."""
+    from pipelines.prefect_compat import configure
+
+    configure()  # Prefect's server needs shims to run on the pinned FastAPI/SQLAlchemy
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
