@@ -8,6 +8,7 @@ RUN uv pip sync --system requirements.lock
 COPY commerce ./commerce
 COPY serving ./serving
 COPY pipelines ./pipelines
+COPY dbt ./dbt
 COPY ranking ./ranking
 RUN uv pip install --system --no-deps . && useradd --create-home lakoo
 USER lakoo

@@ -43,6 +43,8 @@ bench: install
 	$(PY) -m bench.bench_auth
 	$(PY) -m bench.bench_social
 	$(PY) -m bench.bench_checkout
+	$(PY) -m bench.bench_warehouse
+	$(PY) -m bench.bench_analytics
 
 bench-ranking: install
 	$(PY) -m bench.bench_ranking_movielens

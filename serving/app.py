@@ -23,10 +23,12 @@ from serving.logging import configure_logging
 from serving.middleware import RequestContextMiddleware
 from serving.routers import (
     addresses,
+    analytics,
     auth,
     cart,
     catalog,
     content,
+    dashboard,
     feed,
     fulfilment,
     interactions,
@@ -52,7 +54,8 @@ log = logging.getLogger("lakoo.app")
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
            interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
            cart.router, orders.router, reviews.router, notifications.router, sellers.router, seller_catalog.router,
-           fulfilment.router, wallet.router, payouts.router, recommendations.router]
+           fulfilment.router, wallet.router, payouts.router, recommendations.router, analytics.router,
+           dashboard.router]
 
 
 async def open_state(settings: Settings) -> AppState:

@@ -19,6 +19,7 @@ from rich.table import Table
 from commerce.core.embedded import EmbeddedError, embedded_postgres, embedded_redis, resolve_store_urls
 from commerce.core.settings import get_settings
 from serving import cli_notifications as notifications_cli
+from pipelines.cli import app as pipeline_app
 
 app = typer.Typer(help="LAKOO platform command line.", no_args_is_help=True, add_completion=False)
 services_app = typer.Typer(help="Embedded PostgreSQL and Redis under ./var.", no_args_is_help=True)
@@ -30,6 +31,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(events_app, name="events")
 app.add_typer(notifications_cli.app, name="notifications")
+app.add_typer(pipeline_app, name="pipeline")
 
 console = Console()
 
@@ -245,26 +247,34 @@ def demo(
         upgrade(db_url)
         progress.update(step, description="database migrated", completed=1, total=1)
         _ensure_demo_accounts(db_url)
-        _seed(db_url, users_count=60, seed=7, progress=progress)
+        _seed(db_url, users=DEMO_USERS, days=DEMO_DAYS, seed=7, progress=progress)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    _demo_analytics(env)
 
     def _terminate(signum, frame):  # noqa: ANN001, ARG001 - SIGTERM (e.g. from a supervisor) means Ctrl-C
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     children = [
         subprocess.Popen([sys.executable, "-m", "serving.cli", "serve", "--port", str(port)], env=env),
         subprocess.Popen([sys.executable, "-m", "serving.cli", "worker"], env=env),
     ]
+    # The scheduler keeps the KPIs fresh (analytics every 15 minutes); the demo outlives it if it fails.
+    prefect_port = _free_port(4200)
+    scheduler = subprocess.Popen([sys.executable, "-m", "serving.cli", "pipeline", "serve", "--prefect-port",
+                                  str(prefect_port)], env=env, stdout=subprocess.DEVNULL)
     base = f"http://{settings.api_host}:{port}"
     _wait_http(f"{base}/ready", timeout=60)
     console.print(
         f"\n[bold green]LAKOO is running[/bold green]\n"
         f"  API      {base}/api\n  Docs     {base}/docs\n  Health   {base}/ready\n  Metrics  {base}/metrics\n"
+        f"  Dashboard {base}/dashboard  ({DEMO_ANALYST['email']} / {DEMO_ANALYST['password']}, or the admin)\n"
+        f"  Prefect  http://127.0.0.1:{prefect_port}  (analytics every 15 minutes; starting up)\n"
         f"  Admin    {DEMO_ADMIN['email']} / {DEMO_ADMIN['password']}\n"
         f"  Users    demo_ayu@demo.lakoo.id (and demo_budi, demo_citra, ...) / lakoo-demo-pass\n"
         f"Press Ctrl-C to stop everything.\n"
     )
+    children_and_scheduler = [*children, scheduler]
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -272,20 +282,42 @@ def demo(
     except KeyboardInterrupt:
         console.print("\nstopping...")
     finally:
-        for child in children:
+        for child in children_and_scheduler:
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
-        for child in children:
+        for child in children_and_scheduler:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
         for server in started_here:
             server.stop()
-        console.print("stopped API, worker" + (" and embedded stores" if started_here else ""))
+        console.print("stopped API, worker, scheduler" + (" and embedded stores" if started_here else ""))
 
 
 DEMO_ADMIN = {"email": "admin@demo.lakoo.id", "username": "admin", "password": "lakoo-admin-demo"}
+DEMO_ANALYST = {"email": "analyst@demo.lakoo.id", "username": "analyst", "password": "lakoo-analyst-demo"}
+
+
+def _demo_analytics(env: dict[str, str]) -> None:
+    """One analytics run (extract → dbt → publish) so the dashboard has KPIs from the start."""
+    console.print("building the analytics warehouse (extract → dbt → publish) …")
+    done = subprocess.run([sys.executable, "-m", "serving.cli", "pipeline", "run", "analytics"], env=env)
+    if done.returncode != 0:
+        console.print("[yellow]warning:[/yellow] the first analytics run failed; the scheduler will retry it")
+
+
+def _free_port(preferred: int) -> int:
+    import socket
+
+    for candidate in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError("no free port")
 
 
 def _ensure_demo_accounts(db_url: str) -> None:
@@ -301,27 +333,37 @@ def _ensure_demo_accounts(db_url: str) -> None:
                     await auth.create_admin(session, **DEMO_ADMIN)
                 except Conflict:
                     pass  # already there from an earlier demo run
+            async with database.session() as session:
+                try:
+                    analyst = await auth.register(session, **DEMO_ANALYST)
+                    await auth.grant_role(session, user_id=analyst.id, role="analyst", granted_by=None)
+                except Conflict:
+                    pass
         finally:
             await database.dispose()
 
     asyncio.run(_create())
 
 
-def _seed(db_url: str, *, users_count: int, seed: int, progress: Progress):  # noqa: ANN202
+DEMO_USERS, DEMO_DAYS = 2000, 90  # serving.seed's defaults; here so `--help` needs no heavy import
+
+
+def _seed(db_url: str, *, users: int, days: int, seed: int, progress: Progress):  # noqa: ANN202
     from commerce.core.db import Database
     from serving.seed import seed_demo
 
     tasks: dict[str, int] = {}
 
-    def report(step: str, done: int, total: int) -> None:
+    def report(step: str, done: int, total: int, detail: str = "") -> None:
         if step not in tasks:
             tasks[step] = progress.add_task(f"seeding {step}", total=total)
-        progress.update(tasks[step], completed=done, total=total)
+        progress.update(tasks[step], completed=done, total=total,
+                        description=f"seeding {step:<9} {detail}".rstrip())
 
     async def _run():  # noqa: ANN202
         database = Database(db_url, pool_size=2)
         try:
-            return await seed_demo(database, users_count=users_count, seed=seed, settings=get_settings(),
+            return await seed_demo(database, users=users, days=days, seed=seed, settings=get_settings(),
                                    progress=report)
         finally:
             await database.dispose()
@@ -334,17 +376,30 @@ def _seed(db_url: str, *, users_count: int, seed: int, progress: Progress):  # n
 
 @app.command()
 def seed(
-    users: Annotated[int, typer.Option(min=2, max=100_000, help="how many demo users")] = 60,
+    users: Annotated[int, typer.Option(min=2, max=1_000_000, help="how many users (the first 20 are demo_*)")]
+    = DEMO_USERS,
+    days: Annotated[int, typer.Option(min=1, max=730, help="days of history, ending now")] = DEMO_DAYS,
     random_seed: Annotated[int, typer.Option("--seed", help="random seed: same seed, same data")] = 7,
 ) -> None:
-    """Load demo data through the services (skipped when it is already there)."""
+    """Load a demo marketplace with DAYS of history through the services (skipped when it is there)."""
     from commerce.core.migrate import upgrade
 
     db_url, _ = resolve_store_urls(get_settings())
     upgrade(db_url)
     with _progress_bars() as progress:
-        summary = _seed(db_url, users_count=users, seed=random_seed, progress=progress)
-    console.print(summary)
+        summary = _seed(db_url, users=users, days=days, seed=random_seed, progress=progress)
+    if not summary.skipped:
+        _print_summary(summary)
+
+
+def _print_summary(summary) -> None:  # noqa: ANN001
+    table = Table("what", "how many", title=f"seeded in {summary.seconds:.0f} s")
+    for name in ("users", "follows", "products", "posts", "likes", "saves", "comments", "client_events", "carts",
+                 "orders", "delivered", "reviews"):
+        table.add_row(name.replace("_", " "), f"{getattr(summary, name):,}")
+    for kind, count in summary.events.most_common():
+        table.add_row(f"  app event {kind}", f"{count:,}")
+    console.print(table)
 
 
 def _progress_bars() -> Progress:

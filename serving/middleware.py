@@ -34,6 +34,9 @@ SECURITY_HEADERS = [
 CSP_API = b"default-src 'none'; frame-ancestors 'none'"
 CSP_PAGES = (b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
              b"img-src 'self' data:; frame-ancestors 'none'")
+# The dashboard is all our own files: scripts and styles from 'self' only, nothing inline.
+CSP_DASHBOARD = (b"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                 b"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 QUIET_PATHS = {"/health", "/metrics"}
 
@@ -53,7 +56,8 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500}
         path = scope["path"]
-        pages = path.startswith(("/docs", "/redoc", "/dashboard"))
+        csp = CSP_DASHBOARD if path.startswith("/dashboard") else (
+            CSP_PAGES if path.startswith(("/docs", "/redoc")) else CSP_API)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -61,7 +65,7 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
-                headers.append((b"content-security-policy", CSP_PAGES if pages else CSP_API))
+                headers.append((b"content-security-policy", csp))
                 if self.hsts:
                     headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 message["headers"] = headers

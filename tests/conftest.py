@@ -106,20 +106,23 @@ async def _flush_namespace(store: RedisStore) -> None:
         await store.client.delete(*keys[i : i + 500])
 
 
+async def empty_stores(database: Database, store: RedisStore) -> None:
+    """Every table (but the reference data) and every key of the run's namespace, emptied."""
+    async with database.engine.begin() as conn:
+        tables = (await conn.execute(text(
+            "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
+            "WHERE schemaname = ANY(:schemas) AND schemaname || '.' || tablename <> ALL(:keep)"),
+            {"schemas": list(CONTEXT_SCHEMAS), "keep": sorted(REFERENCE_TABLES)})).scalars().all()
+        if tables:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    await _flush_namespace(store)
+
+
 @pytest.fixture(autouse=True)
 async def _clean_stores(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Empty every table and key before each test that touches the stores."""
     if "db" in request.fixturenames or "client" in request.fixturenames:
-        database: Database = request.getfixturevalue("db")
-        store: RedisStore = request.getfixturevalue("redis")
-        async with database.engine.begin() as conn:
-            tables = (await conn.execute(text(
-                "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
-                "WHERE schemaname = ANY(:schemas) AND schemaname || '.' || tablename <> ALL(:keep)"),
-                {"schemas": list(CONTEXT_SCHEMAS), "keep": sorted(REFERENCE_TABLES)})).scalars().all()
-            if tables:
-                await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        await _flush_namespace(store)
+        await empty_stores(request.getfixturevalue("db"), request.getfixturevalue("redis"))
     yield
 
 
@@ -137,3 +140,15 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server and database for flow tests: started once per session (~15 s)."""
+    from pipelines.prefect_compat import configure
+
+    configure()  # Prefect's server needs shims to run on the pinned FastAPI/SQLAlchemy
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

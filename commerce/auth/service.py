@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +34,7 @@ from commerce.auth.tokens import (
     new_refresh_token,
 )
 from commerce.core import outbox
-from commerce.core.clock import utcnow
+from commerce.core.clock import stamp, utcnow
 from commerce.core.redis import RedisStore
 from commerce.users import service as users
 
@@ -86,6 +86,37 @@ async def register(session: AsyncSession, *, email: str, password: str, username
             raise UsernameTaken() from exc
         raise EmailTaken() from exc
     return RegisteredOut(id=account.id, email=email, username=username.lower(), roles=list(roles))
+
+
+async def register_many(session: AsyncSession, *, accounts: Sequence[tuple[str, str, str, datetime | None]],
+                        roles: tuple[str, ...] = ("buyer",)) -> list[uuid.UUID]:
+    """Bulk `register` for imports and demo data: (email, username, password_hash, registered_at or
+    None) items whose hashes were made by `hash_password` (or carried over from the system being
+    imported), all or nothing, one commit, one `user.registered` each. Returns the new ids in order."""
+    now = utcnow()
+    emails = [normalise_email(email) for email, _, _, _ in accounts]
+    names = [username.lower() for _, username, _, _ in accounts]
+    if len(set(emails)) != len(emails) or await session.scalar(select(Account.id).where(Account.email.in_(emails))
+                                                                .limit(1)):
+        raise EmailTaken()
+    if len(set(names)) != len(names) or await users.usernames_taken(session, usernames=names):
+        raise UsernameTaken()
+    ids = [uuid.uuid4() for _ in accounts]
+    times = [stamp(at, now) for _, _, _, at in accounts]
+    rows = [{"id": account_id, "email": email, "password_hash": password_hash, "status": "active", "created_at": at,
+             "last_login_at": None}
+            for account_id, email, (_, _, password_hash, _), at in zip(ids, emails, accounts, times, strict=True)]
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(Account), rows[start:start + 5000])
+        await session.execute(insert(AccountRole), [
+            {"account_id": row["id"], "role": role, "granted_at": row["created_at"], "granted_by": None}
+            for row in rows[start:start + 5000] for role in roles])
+    await users.create_profiles(session, profiles=list(zip(ids, names, times, strict=True)))
+    await outbox.publish_many(session, "user.registered", (
+        ({"user_id": str(account_id), "username": name, "registered_at": at.isoformat()}, at)
+        for account_id, name, at in zip(ids, names, times, strict=True)))
+    await session.commit()
+    return ids
 
 
 async def _issue_pair(session: AsyncSession, config: AuthConfig, *, account_id: uuid.UUID, roles: list[str],

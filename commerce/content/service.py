@@ -4,9 +4,11 @@ and its server-side interaction in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import delete, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,12 +27,13 @@ from commerce.content.schemas import (
     ViewerState,
 )
 from commerce.core import outbox
-from commerce.core.clock import utcnow
+from commerce.core.clock import stamp, utcnow
 from commerce.core.ids import uuid7
 from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.interactions import service as interactions
 from commerce.social import service as social
 from commerce.users import service as users
+from commerce.users.errors import UserNotFound
 
 
 async def _visible_post(session: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID | None,
@@ -57,10 +60,14 @@ async def _own_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.
     return post
 
 
-async def _check_tags(session: AsyncSession, tags: list[ProductTagIn], image_count: int) -> None:
+def _check_image_indexes(tags: list[ProductTagIn], image_count: int) -> None:
     for tag in tags:
         if tag.image_index is not None and tag.image_index >= image_count:
             raise InvalidProductTag(f"image_index {tag.image_index} but the post has {image_count} images")
+
+
+async def _check_tags(session: AsyncSession, tags: list[ProductTagIn], image_count: int) -> None:
+    _check_image_indexes(tags, image_count)
     if tags:
         await catalog.ensure_taggable(session, tags=[(t.product_id, t.variant_id) for t in tags])
 
@@ -85,25 +92,48 @@ async def _card(session: AsyncSession, post_id: uuid.UUID, viewer_id: uuid.UUID 
     return cards[post_id]
 
 
-async def create_post(session: AsyncSession, *, author_id: uuid.UUID, data: PostCreate) -> PostCard:
-    await _check_tags(session, data.product_tags, len(data.images))
-    now = utcnow()
-    post = Post(id=uuid7(), author_id=author_id, text=data.text, status="active", like_count=0, comment_count=0,
+def _stage_post(session: AsyncSession, author_id: uuid.UUID, data: PostCreate, now: datetime) -> Post:
+    """Add a new post with its images, hashtags and tags, and its `post.created`, to the transaction."""
+    post = Post(id=uuid7(now), author_id=author_id, text=data.text, status="active", like_count=0, comment_count=0,
                 save_count=0, created_at=now, updated_at=now, deleted_at=None)
     session.add(post)
-    await session.flush()
     for position, image in enumerate(data.images):
         session.add(PostImage(post_id=post.id, position=position, url=str(image.url), width=image.width,
                               height=image.height))
     hashtags = _add_hashtags(session, post)
     _add_tags(session, post.id, data.product_tags)
-    await users.adjust_counts(session, user_id=author_id, posts=1)
     outbox.publish(session, "post.created", {
         "post_id": str(post.id), "author_id": str(author_id), "created_at": now.isoformat(), "hashtags": hashtags,
         "product_ids": sorted({str(t.product_id) for t in data.product_tags}),
-    })
+    }, occurred_at=now)
+    return post
+
+
+async def create_post(session: AsyncSession, *, author_id: uuid.UUID, data: PostCreate) -> PostCard:
+    await _check_tags(session, data.product_tags, len(data.images))
+    post = _stage_post(session, author_id, data, utcnow())
+    await users.adjust_counts(session, user_id=author_id, posts=1)
     await session.commit()
     return await _card(session, post.id, author_id)
+
+
+async def create_posts(session: AsyncSession, *,
+                       posts: Sequence[tuple[uuid.UUID, PostCreate, datetime | None]]) -> list[uuid.UUID]:
+    """Bulk `create_post` for imports and demo history: (author_id, post, created_at or None) items,
+    all or nothing, one commit; every post gets its own `post.created`. Returns the new post ids."""
+    now = utcnow()
+    for _, data, _ in posts:
+        _check_image_indexes(data.product_tags, len(data.images))
+    tags = [(t.product_id, t.variant_id) for _, data, _ in posts for t in data.product_tags]
+    if tags:
+        await catalog.ensure_taggable(session, tags=tags)
+    if missing := await users.missing_ids(session, user_ids={author for author, _, _ in posts}):
+        raise UserNotFound(user_ids=sorted(str(m) for m in missing)[:10])
+    created = [_stage_post(session, author, data, stamp(at, now)) for author, data, at in posts]
+    per_author = Counter(author for author, _, _ in posts)
+    await users.adjust_counts_many(session, deltas={author: (0, 0, n) for author, n in per_author.items()})
+    await session.commit()
+    return [post.id for post in created]
 
 
 async def update_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.UUID, data: PostUpdate) -> PostCard:
@@ -171,8 +201,7 @@ async def like_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.
     changed = await _toggle(session, model=PostLike, counter="like_count", post_id=post_id, user_id=user_id, on=liked)
     if changed and liked:
         interactions.record(session, user_id=user_id, event_type="like", post_id=post_id, surface=surface)
-        outbox.publish(session, "post.liked", {"post_id": str(post_id), "author_id": str(post.author_id),
-                                               "user_id": str(user_id), "liked_at": utcnow().isoformat()})
+        outbox.publish(session, "post.liked", _liked_event(post_id, post.author_id, user_id, utcnow()))
     await session.commit()
     return await _viewer_state(session, post_id, user_id)
 
@@ -205,11 +234,7 @@ async def add_comment(session: AsyncSession, *, post_id: uuid.UUID, user_id: uui
     session.add(comment)
     await session.execute(update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + 1))
     interactions.record(session, user_id=user_id, event_type="comment", post_id=post_id)
-    outbox.publish(session, "post.commented", {
-        "post_id": str(post_id), "author_id": str(post.author_id), "comment_id": str(comment.id),
-        "user_id": str(user_id), "parent_id": str(data.parent_id) if data.parent_id else None,
-        "commented_at": now.isoformat(), "excerpt": data.text[:140],
-    })
+    outbox.publish(session, "post.commented", _commented_event(comment, post.author_id))
     await session.commit()
     authors = await users.author_cards(session, user_ids=[user_id])
     return CommentOut(id=comment.id, post_id=post_id, parent_id=comment.parent_id, author=authors[user_id],
@@ -229,6 +254,120 @@ async def delete_comment(session: AsyncSession, *, comment_id: uuid.UUID, user_i
     await session.execute(update(Post).where(Post.id == comment.post_id)
                           .values(comment_count=Post.comment_count - 1))
     await session.commit()
+
+
+# --- bulk use cases: imports and demo history (same rules, one statement per step) ---------------
+
+async def _visible_authors(session: AsyncSession,
+                           pairs: set[tuple[uuid.UUID, uuid.UUID]]) -> dict[uuid.UUID, uuid.UUID]:
+    """{post_id: author_id} for (post, viewer) pairs, each post active and no block between the viewer
+    and its author — else PostNotFound, as `_visible_post` answers one at a time."""
+    post_ids = {post_id for post_id, _ in pairs}
+    authors = dict((await session.execute(select(Post.id, Post.author_id).where(
+        Post.id.in_(post_ids), Post.status == "active"))).all()) if post_ids else {}
+    if len(authors) != len(post_ids):
+        raise PostNotFound()
+    if await social.blocked_pairs(session, pairs={(viewer, authors[post]) for post, viewer in pairs
+                                                  if viewer != authors[post]}):
+        raise PostNotFound()
+    return authors
+
+
+async def _add_to_counter(session: AsyncSession, counter: str, per_post: Counter[uuid.UUID]) -> None:
+    """One UPDATE for many posts; the rows are locked in id order first, so bulk writers cannot deadlock."""
+    ids = sorted(per_post)
+    if not ids:
+        return
+    await session.execute(select(Post.id).where(Post.id.in_(ids)).order_by(Post.id).with_for_update())
+    await session.execute(text(
+        f"UPDATE content.post AS p SET {counter} = p.{counter} + d.n "  # counter: a fixed column name
+        "FROM unnest(CAST(:ids AS uuid[]), CAST(:ns AS bigint[])) AS d(id, n) WHERE p.id = d.id"),
+        {"ids": ids, "ns": [per_post[i] for i in ids]})
+
+
+def _liked_event(post_id: uuid.UUID, author_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> dict[str, str]:
+    return {"post_id": str(post_id), "author_id": str(author_id), "user_id": str(user_id), "liked_at": at.isoformat()}
+
+
+async def _react_many(session: AsyncSession, *, model: type[PostLike] | type[PostSave], counter: str, kind: str,
+                      reactions: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
+    now = utcnow()
+    wanted: dict[tuple[uuid.UUID, uuid.UUID], tuple[datetime, str | None]] = {}
+    for post_id, user_id, at, surface in reactions:
+        wanted.setdefault((post_id, user_id), (stamp(at, now), surface))
+    if not wanted:
+        return 0
+    authors = await _visible_authors(session, set(wanted))
+    items = [{"post_id": p, "user_id": u, "created_at": at} for (p, u), (at, _) in wanted.items()]
+    inserted: list[tuple[uuid.UUID, uuid.UUID]] = []
+    for start in range(0, len(items), 5000):
+        result = await session.execute(insert(model).values(items[start:start + 5000]).on_conflict_do_nothing()
+                                       .returning(model.post_id, model.user_id))
+        inserted += [(row[0], row[1]) for row in result]
+    await _add_to_counter(session, counter, Counter(post_id for post_id, _ in inserted))
+    await interactions.record_many(session, events=(
+        {"user_id": u, "event_type": kind, "post_id": p, "surface": wanted[(p, u)][1],
+         "occurred_at": wanted[(p, u)][0]} for p, u in inserted))
+    if kind == "like":
+        await outbox.publish_many(session, "post.liked", (
+            (_liked_event(p, authors[p], u, wanted[(p, u)][0]), wanted[(p, u)][0]) for p, u in inserted))
+    await session.commit()
+    return len(inserted)
+
+
+async def like_many(session: AsyncSession, *,
+                    likes: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
+    """Bulk `like_post`: (post_id, user_id, liked_at or None, surface) items, all or nothing; repeats
+    change nothing. Returns how many likes were new."""
+    return await _react_many(session, model=PostLike, counter="like_count", kind="like", reactions=likes)
+
+
+async def save_many(session: AsyncSession, *,
+                    saves: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
+    """Bulk `save_post`, as `like_many`."""
+    return await _react_many(session, model=PostSave, counter="save_count", kind="save", reactions=saves)
+
+
+def _commented_event(comment: Comment, post_author: uuid.UUID) -> dict[str, str | None]:
+    return {"post_id": str(comment.post_id), "author_id": str(post_author), "comment_id": str(comment.id),
+            "user_id": str(comment.author_id), "parent_id": str(comment.parent_id) if comment.parent_id else None,
+            "commented_at": comment.created_at.isoformat(), "excerpt": comment.text[:140]}
+
+
+async def comment_many(session: AsyncSession, *,
+                       comments: Sequence[tuple[uuid.UUID, uuid.UUID, CommentCreate, datetime | None]]
+                       ) -> list[uuid.UUID]:
+    """Bulk `add_comment`: (post_id, user_id, comment, commented_at or None) items, all or nothing,
+    replies only to existing top-level comments of the same post. Returns the new comment ids."""
+    now = utcnow()
+    if not comments:
+        return []
+    authors = await _visible_authors(session, {(post_id, user_id) for post_id, user_id, _, _ in comments})
+    parent_ids = {data.parent_id for _, _, data, _ in comments if data.parent_id is not None}
+    parents = {row[0]: (row[1], row[2]) for row in await session.execute(
+        select(Comment.id, Comment.post_id, Comment.parent_id).where(
+            Comment.id.in_(parent_ids), Comment.status == "active"))} if parent_ids else {}
+    rows = []
+    for post_id, user_id, data, at in comments:
+        if data.parent_id is not None:
+            parent = parents.get(data.parent_id)
+            if parent is None or parent[0] != post_id:
+                raise CommentNotFound()
+            if parent[1] is not None:
+                raise ReplyTooDeep()
+        at = stamp(at, now)
+        rows.append(Comment(id=uuid7(at), post_id=post_id, author_id=user_id, parent_id=data.parent_id, text=data.text,
+                            status="active", created_at=at, deleted_at=None))
+    session.add_all(rows)
+    await session.flush()
+    await _add_to_counter(session, "comment_count", Counter(c.post_id for c in rows))
+    await interactions.record_many(session, events=(
+        {"user_id": c.author_id, "event_type": "comment", "post_id": c.post_id, "occurred_at": c.created_at}
+        for c in rows))
+    await outbox.publish_many(session, "post.commented", (
+        (_commented_event(c, authors[c.post_id]), c.created_at) for c in rows))
+    await session.commit()
+    return [c.id for c in rows]
 
 
 async def list_comments(session: AsyncSession, *, post_id: uuid.UUID, viewer_id: uuid.UUID | None,

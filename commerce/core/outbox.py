@@ -4,10 +4,11 @@ so "the change happened" and "the event will be delivered" can never disagree af
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Identity, Index, String, text
+from sqlalchemy import BigInteger, Identity, Index, String, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,10 +43,22 @@ class ProcessedEvent(Base):
     processed_at: Mapped[datetime]
 
 
-def publish(session: AsyncSession, topic: str, payload: dict[str, Any]) -> uuid.UUID:
+def publish(session: AsyncSession, topic: str, payload: dict[str, Any],
+            occurred_at: datetime | None = None) -> uuid.UUID:
     """Stage an event in the caller's transaction; it exists only if that transaction commits."""
     event_id = uuid7()
-    session.add(
-        OutboxEvent(event_id=event_id, topic=topic, payload=payload, occurred_at=utcnow(), published_at=None)
-    )
+    session.add(OutboxEvent(event_id=event_id, topic=topic, payload=payload, occurred_at=occurred_at or utcnow(),
+                            published_at=None))
     return event_id
+
+
+async def publish_many(session: AsyncSession, topic: str,
+                       events: Iterable[tuple[dict[str, Any], datetime | None]]) -> int:
+    """Stage many events of one topic in the caller's transaction with one multi-row INSERT, for bulk
+    use cases; each is (payload, occurred_at or None for now). Same rows as `publish` writes."""
+    now = utcnow()
+    rows = [{"event_id": uuid7(), "topic": topic, "payload": payload, "occurred_at": at or now,
+             "published_at": None} for payload, at in events]
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(OutboxEvent), rows[start:start + 5000])
+    return len(rows)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from datetime import datetime
 
 from commerce.core.clock import utcnow
@@ -33,7 +32,7 @@ def signature(secret: str, raw_body: bytes, timestamp: int) -> str:
 
 def sign(secret: str, raw_body: bytes, timestamp: int | None = None) -> str:
     """The header value a provider sends with RAW_BODY."""
-    t = int(time.time()) if timestamp is None else timestamp
+    t = int(utcnow().timestamp()) if timestamp is None else timestamp
     return f"t={t},v1={signature(secret, raw_body, t)}"
 
 

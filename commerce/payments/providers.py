@@ -10,7 +10,6 @@ production.
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from commerce.core.clock import utcnow
 from commerce.payments.schemas import WebhookResult
 from commerce.payments.webhooks import sign
 
@@ -85,7 +85,7 @@ class TestProvider:
     secret: str
     deliver: Deliver
     name: str = "test"
-    clock: Callable[[], float] = time.time
+    clock: Callable[[], float] = field(default=lambda: utcnow().timestamp())
     _outgoing: list[bytes] = field(default_factory=list)
 
     def _queue(self, event_type: str, data: dict[str, Any]) -> None:

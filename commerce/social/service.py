@@ -4,7 +4,8 @@ transaction and announce `user.followed` through the outbox for the feed's backf
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, or_, select, tuple_
@@ -12,12 +13,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core import outbox
-from commerce.core.clock import utcnow
+from commerce.core.clock import stamp, utcnow
 from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.social.errors import Blocked, CannotBlockSelf, CannotFollowSelf
 from commerce.social.models import Block, Follow
 from commerce.social.schemas import Connection, Relationship
 from commerce.users import service as users
+from commerce.users.errors import UserNotFound
 
 
 async def is_blocked_between(session: AsyncSession, *, a: uuid.UUID, b: uuid.UUID) -> bool:
@@ -51,6 +53,10 @@ async def _remove_follow(session: AsyncSession, follower_id: uuid.UUID, followee
     return True
 
 
+def _followed_event(follower_id: uuid.UUID, followee_id: uuid.UUID, at: datetime) -> dict[str, str]:
+    return {"follower_id": str(follower_id), "followee_id": str(followee_id), "followed_at": at.isoformat()}
+
+
 async def follow(session: AsyncSession, *, follower_id: uuid.UUID, followee_id: uuid.UUID) -> Relationship:
     if follower_id == followee_id:
         raise CannotFollowSelf()
@@ -65,10 +71,56 @@ async def follow(session: AsyncSession, *, follower_id: uuid.UUID, followee_id: 
     if inserted.first() is not None:  # idempotent: a repeated follow changes nothing
         await users.adjust_counts(session, user_id=follower_id, following=1)
         await users.adjust_counts(session, user_id=followee_id, followers=1)
-        outbox.publish(session, "user.followed", {"follower_id": str(follower_id), "followee_id": str(followee_id),
-                                                  "followed_at": now.isoformat()})
+        outbox.publish(session, "user.followed", _followed_event(follower_id, followee_id, now))
     await session.commit()
     return await relationship(session, viewer_id=follower_id, other_id=followee_id)
+
+
+async def blocked_pairs(session: AsyncSession, *, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]
+                        ) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Which of these (a, b) pairs have a block between them, either way (bulk `is_blocked_between`)."""
+    wanted = set(pairs)
+    people = {p for pair in wanted for p in pair}
+    if not people:
+        return set()
+    rows = await session.execute(select(Block.blocker_id, Block.blocked_id).where(
+        Block.blocker_id.in_(people), Block.blocked_id.in_(people)))
+    blocks = {(row[0], row[1]) for row in rows}
+    return {(a, b) for a, b in wanted if (a, b) in blocks or (b, a) in blocks}
+
+
+async def follow_many(session: AsyncSession, *,
+                      follows: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None]]) -> int:
+    """Bulk `follow` for imports and demo history: (follower, followee, followed_at or None for now)
+    items, all or nothing, with the same rules (no self-follows, both people exist, no block between
+    them), exact counters and one `user.followed` per new edge. Returns how many edges were new."""
+    now = utcnow()
+    rows: dict[tuple[uuid.UUID, uuid.UUID], datetime] = {}
+    for follower_id, followee_id, at in follows:
+        if follower_id == followee_id:
+            raise CannotFollowSelf()
+        rows.setdefault((follower_id, followee_id), stamp(at, now))
+    if not rows:
+        return 0
+    if missing := await users.missing_ids(session, user_ids={p for pair in rows for p in pair}):
+        raise UserNotFound(user_ids=sorted(str(m) for m in missing)[:10])
+    if await blocked_pairs(session, pairs=rows):
+        raise Blocked()
+    inserted: list[tuple[uuid.UUID, uuid.UUID]] = []
+    items = [{"follower_id": a, "followee_id": b, "created_at": at} for (a, b), at in rows.items()]
+    for start in range(0, len(items), 5000):
+        result = await session.execute(insert(Follow).values(items[start:start + 5000]).on_conflict_do_nothing()
+                                       .returning(Follow.follower_id, Follow.followee_id))
+        inserted += [(row[0], row[1]) for row in result]
+    deltas: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for follower_id, followee_id in inserted:
+        deltas[follower_id][1] += 1
+        deltas[followee_id][0] += 1
+    await users.adjust_counts_many(session, deltas={uid: (d[0], d[1], d[2]) for uid, d in deltas.items()})
+    await outbox.publish_many(session, "user.followed", (
+        (_followed_event(a, b, rows[(a, b)]), rows[(a, b)]) for a, b in inserted))
+    await session.commit()
+    return len(inserted)
 
 
 async def unfollow(session: AsyncSession, *, follower_id: uuid.UUID, followee_id: uuid.UUID) -> Relationship:

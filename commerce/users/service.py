@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,12 +22,26 @@ async def username_taken(session: AsyncSession, *, username: str) -> bool:
     return bool(found)
 
 
+async def usernames_taken(session: AsyncSession, *, usernames: Sequence[str]) -> bool:
+    names = [u.lower() for u in usernames]
+    return bool(names) and await session.scalar(
+        select(UserProfile.id).where(UserProfile.username.in_(names)).limit(1)) is not None
+
+
 async def create_profile(session: AsyncSession, *, user_id: uuid.UUID, username: str) -> UserProfile:
     now = utcnow()
     profile = UserProfile(id=user_id, username=username.lower(), display_name=username, bio="",
                           avatar_url=None, created_at=now, updated_at=now)
     session.add(profile)
     return profile
+
+
+async def create_profiles(session: AsyncSession, *, profiles: Sequence[tuple[uuid.UUID, str, datetime]]) -> None:
+    """Bulk `create_profile`: (user_id, username, created_at) items; joins the caller's transaction."""
+    rows = [{"id": user_id, "username": username.lower(), "display_name": username, "bio": "", "avatar_url": None,
+             "created_at": at, "updated_at": at} for user_id, username, at in profiles]
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(UserProfile), rows[start:start + 5000])
 
 
 async def get_profile(session: AsyncSession, *, user_id: uuid.UUID) -> PublicProfile:
@@ -60,6 +75,13 @@ async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, changes: 
 async def ensure_exists(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     if await session.scalar(select(UserProfile.id).where(UserProfile.id == user_id)) is None:
         raise UserNotFound()
+
+
+async def missing_ids(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these users do not exist (bulk `ensure_exists`)."""
+    ids = set(user_ids)
+    found = set(await session.scalars(select(UserProfile.id).where(UserProfile.id.in_(ids)))) if ids else set()
+    return ids - found
 
 
 async def author_cards(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, AuthorCard]:
@@ -96,3 +118,27 @@ async def followers_counts(session: AsyncSession, *, user_ids: Iterable[uuid.UUI
         return {}
     rows = await session.execute(select(UserProfile.id, UserProfile.followers_count).where(UserProfile.id.in_(ids)))
     return {row[0]: row[1] for row in rows}
+
+
+_ADD_COUNTS = text("""
+    UPDATE users.user_profile AS p
+       SET followers_count = p.followers_count + d.followers,
+           following_count = p.following_count + d.following,
+           posts_count = p.posts_count + d.posts
+      FROM unnest(CAST(:ids AS uuid[]), CAST(:followers AS bigint[]), CAST(:following AS bigint[]),
+                  CAST(:posts AS bigint[])) AS d(id, followers, following, posts)
+     WHERE p.id = d.id
+""")
+
+
+async def adjust_counts_many(session: AsyncSession, *, deltas: dict[uuid.UUID, tuple[int, int, int]]) -> None:
+    """Bulk `adjust_counts`: {user_id: (followers, following, posts)} in two statements. Joins the
+    caller's transaction; the rows are locked in id order first, so bulk writers cannot deadlock."""
+    ids = sorted(uid for uid, delta in deltas.items() if any(delta))
+    if not ids:
+        return
+    await session.execute(select(UserProfile.id).where(UserProfile.id.in_(ids)).order_by(UserProfile.id)
+                          .with_for_update())
+    await session.execute(_ADD_COUNTS, {"ids": ids, "followers": [deltas[i][0] for i in ids],
+                                        "following": [deltas[i][1] for i in ids],
+                                        "posts": [deltas[i][2] for i in ids]})

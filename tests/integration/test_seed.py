@@ -1,24 +1,70 @@
-"""The demo data goes through the services and leaves a consistent marketplace behind."""
+"""`lakoo seed` is reproducible and refuses to seed twice."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
 from serving.seed import seed_demo
-from tests.events import drain
+from tests.conftest import empty_stores
+
+# What must not change between two runs with the same seed (ids and identity values may).
+FINGERPRINT = {
+    "users": "SELECT username, created_at FROM users.user_profile ORDER BY username",
+    "follows": "SELECT a.username, b.username, f.created_at FROM social.follow f "
+               "JOIN users.user_profile a ON a.id = f.follower_id JOIN users.user_profile b ON b.id = f.followee_id "
+               "ORDER BY 1, 2",
+    "products": "SELECT name, price_min, price_max, created_at FROM catalog.product ORDER BY created_at, name",
+    "posts": "SELECT u.username, p.text, p.created_at, p.like_count, p.save_count, p.comment_count "
+             "FROM content.post p JOIN users.user_profile u ON u.id = p.author_id ORDER BY p.created_at, p.text",
+    "interactions": "SELECT event_type, source, surface, position, occurred_at, received_at, count(*) "
+                    "FROM interactions.interaction GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
+    "client_event_ids": "SELECT event_id FROM interactions.interaction WHERE source = 'client' ORDER BY event_id",
+    "orders": "SELECT u.username, o.status, o.total, o.created_at FROM orders.\"order\" o "
+              "JOIN users.user_profile u ON u.id = o.buyer_id ORDER BY o.created_at, u.username",
+    "reviews": "SELECT rating, text, created_at FROM reviews.review ORDER BY created_at, text",
+}
 
 
-async def test_seed_builds_a_consistent_demo(settings, db, redis, client):
-    summary = await seed_demo(db, users_count=12, seed=3, settings=settings)
-    assert summary.users == 12 and summary.products > 0 and summary.posts > 0 and summary.orders > 0
-    assert (await seed_demo(db, users_count=12, seed=3, settings=settings)).skipped is True
-    await drain(settings, db, redis)
+async def _fingerprint(db) -> dict[str, list]:  # noqa: ANN001
     async with db.session() as session:
-        negative = (await session.execute(text(
-            "SELECT count(*) FROM inventory.stock WHERE on_hand < 0 OR reserved > on_hand"))).scalar_one()
-        statuses = dict((await session.execute(text(
-            "SELECT status, count(*) FROM orders.\"order\" GROUP BY status"))).all())
-        timelines = [k async for k in redis.client.scan_iter(match=f"{redis.namespace}:timeline:*")]
-    assert negative == 0
-    assert set(statuses) <= {"pending_payment", "paid", "shipped", "delivered"}
-    assert timelines, "fan-out should have filled following timelines"
+        return {name: [tuple(row) for row in (await session.execute(text(sql))).all()]
+                for name, sql in FINGERPRINT.items()}
+
+
+async def test_same_seed_same_marketplace_and_no_second_seeding(settings, db, redis):
+    end = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    first = await seed_demo(db, users=40, days=10, seed=11, settings=settings, end=end)
+    assert not first.skipped and first.users == 40 and first.orders > 0
+    assert (await seed_demo(db, users=40, days=10, seed=11, settings=settings, end=end)).skipped
+    before = await _fingerprint(db)
+
+    await empty_stores(db, redis)
+    second = await seed_demo(db, users=40, days=10, seed=11, settings=settings, end=end)
+    after = await _fingerprint(db)
+    assert {k: v for k, v in vars(first).items() if k.endswith("seconds") is False} == \
+        {k: v for k, v in vars(second).items() if k.endswith("seconds") is False}
+    for name in FINGERPRINT:
+        assert before[name] == after[name], name
+    assert all(before[name] for name in FINGERPRINT if name != "reviews"), "the fingerprint compares real rows"
+
+    await empty_stores(db, redis)
+    other = await seed_demo(db, users=40, days=10, seed=12, settings=settings, end=end)
+    assert (await _fingerprint(db))["posts"] != before["posts"]
+    assert other.users == 40
+
+
+async def test_lakoo_seed_command(settings, db):
+    from tests.integration.test_cli import _invoke
+
+    result = await _invoke(settings, ["seed", "--users", "12", "--days", "3", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "seeded in" in result.output and "impression" in result.output
+    async with db.session() as session:
+        assert (await session.execute(text("SELECT count(*) FROM users.user_profile"))).scalar_one() == 12
+    again = await _invoke(settings, ["seed", "--users", "12", "--days", "3"])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    for bad in (["seed", "--users", "1"], ["seed", "--days", "0"], ["seed", "--users", "many"]):
+        refused = await _invoke(settings, bad)
+        assert refused.exit_code == 2, (bad, refused.output)

@@ -24,7 +24,8 @@ def test_compose_file_has_the_stack_and_real_commands():
         command = service["command"]
         assert command[0] == "lakoo"
         words = [w for w in command[1:] if not w.startswith("-")]
-        subcommand = words[:2] if words[:1] in (["db"], ["services"], ["users"], ["events"]) else words[:1]
+        two_word = (["db"], ["services"], ["users"], ["events"], ["pipeline"])
+        subcommand = words[:2] if words[:1] in two_word else words[:1]
         result = runner.invoke(app, [*subcommand, "--help"])
         assert result.exit_code == 0, (command, result.output)
         for option in (w for w in command[1:] if w.startswith("--")):

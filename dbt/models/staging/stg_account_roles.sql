@@ -1,0 +1,2 @@
+SELECT account_id, role, granted_at
+FROM {{ source('raw', 'auth__account_role') }}

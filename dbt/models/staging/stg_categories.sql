@@ -1,0 +1,2 @@
+SELECT id AS category_id, parent_id, name AS category_name, slug
+FROM {{ source('raw', 'catalog__category') }}

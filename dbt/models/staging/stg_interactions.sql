@@ -1,0 +1,20 @@
+SELECT
+    id AS interaction_id,
+    event_id,
+    user_id,
+    event_type,
+    source,
+    surface,
+    position,
+    post_id,
+    product_id,
+    variant_id,
+    order_id,
+    quantity,
+    amount,
+    session_id,
+    occurred_at,
+    {{ utc_date('occurred_at') }} AS event_date,
+    received_at,
+    _batch_id
+FROM {{ source('raw', 'interactions__interaction') }}

@@ -1,0 +1,22 @@
+SELECT
+    id AS order_id,
+    checkout_id,
+    buyer_id,
+    seller_id,
+    status,
+    currency,
+    subtotal,
+    shipping_fee,
+    total,
+    refunded_amount,
+    created_at AS placed_at,
+    {{ utc_date('created_at') }} AS placed_date,
+    paid_at,
+    {{ utc_date('paid_at') }} AS paid_date,
+    shipped_at,
+    delivered_at,
+    completed_at,
+    {{ utc_date('completed_at') }} AS completed_date,
+    cancelled_at,
+    updated_at
+FROM {{ source('raw', 'orders__order') }}
