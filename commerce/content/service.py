@@ -212,8 +212,7 @@ async def save_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.
     changed = await _toggle(session, model=PostSave, counter="save_count", post_id=post_id, user_id=user_id, on=saved)
     if changed and saved:
         interactions.record(session, user_id=user_id, event_type="save", post_id=post_id, surface=surface)
-        outbox.publish(session, "post.saved", {"post_id": str(post_id), "user_id": str(user_id),
-                                               "saved_at": utcnow().isoformat()})
+        outbox.publish(session, "post.saved", _saved_event(post_id, user_id, utcnow()))
     await session.commit()
     return await _viewer_state(session, post_id, user_id)
 
@@ -289,6 +288,10 @@ def _liked_event(post_id: uuid.UUID, author_id: uuid.UUID, user_id: uuid.UUID, a
     return {"post_id": str(post_id), "author_id": str(author_id), "user_id": str(user_id), "liked_at": at.isoformat()}
 
 
+def _saved_event(post_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> dict[str, str]:
+    return {"post_id": str(post_id), "user_id": str(user_id), "saved_at": at.isoformat()}
+
+
 async def _react_many(session: AsyncSession, *, model: type[PostLike] | type[PostSave], counter: str, kind: str,
                       reactions: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
     now = utcnow()
@@ -311,6 +314,9 @@ async def _react_many(session: AsyncSession, *, model: type[PostLike] | type[Pos
     if kind == "like":
         await outbox.publish_many(session, "post.liked", (
             (_liked_event(p, authors[p], u, wanted[(p, u)][0]), wanted[(p, u)][0]) for p, u in inserted))
+    else:
+        await outbox.publish_many(session, "post.saved", (
+            (_saved_event(p, u, wanted[(p, u)][0]), wanted[(p, u)][0]) for p, u in inserted))
     await session.commit()
     return len(inserted)
 
