@@ -29,7 +29,7 @@ def _lists(rows: Mapping[str, Sequence[str]], items: list[str]) -> TopKLists:
 def publish_ranking(settings, *, candidates: Mapping[str, Sequence[str]] | None = None,  # noqa: ANN001
                     trending: Mapping[str, Sequence[str]] | None = None,
                     similar: Mapping[str, Sequence[str]] | None = None,
-                    space: str = "post", extra_spaces: Sequence[Space] = ()) -> Published:
+                    space: str = "post", extra_spaces: Sequence[Space] = (), prefix: str | None = None) -> Published:
     """candidates: user id → ranked post ids; trending: list name → ids; similar: item → neighbours."""
     candidates, trending, similar = candidates or {}, trending or {}, similar or {}
     items = list(dict.fromkeys([*(i for v in candidates.values() for i in v), *(i for v in similar.values() for i in v),
@@ -41,6 +41,6 @@ def publish_ranking(settings, *, candidates: Mapping[str, Sequence[str]] | None 
                   similar=_lists(similar, items) if similar else None, trending=lists if trending else None)
     client = redis_sync.Redis.from_url(settings.redis_url)
     try:
-        return publish(client, settings.redis_namespace, [built, *extra_spaces])
+        return publish(client, prefix or settings.redis_namespace, [built, *extra_spaces])
     finally:
         client.close()

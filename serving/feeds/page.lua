@@ -23,10 +23,11 @@
 --       13 limit  14 now ms  15 variant  16 ranking version  17 surface  18 cap per author
 --       19 seen window ms  20 fresh-since ms  21 use following  22 use fresh  23 first position
 --       24 strict  25 seen filter  26 log impressions  27 the access token's denylist key ('' = skip)
+--       28 the trending list's items key (trending may come from its own, fresher version)
 local ns, viewer, viewer_id = ARGV[1], ARGV[2], ARGV[3]
 -- The token check rides along: a logged-out token is refused without a second round trip.
 if ARGV[27] ~= '' and redis.call('EXISTS', ARGV[27]) == 1 then return {'REVOKED'} end
-local items_key = ARGV[6]
+local items_keys = {c = ARGV[6], t = ARGV[28]}
 local limit, now, cap = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[18])
 local use_following, use_fresh = ARGV[21] == '1', ARGV[22] == '1'
 local strict, check_seen = ARGV[24] == '1', ARGV[25] == '1'
@@ -59,7 +60,7 @@ local function pull(source)
       local i = state[source]
       state[source] = i + 1
       local idx = struct.unpack(list.fmt, list.blob, 2 + i * list.iw)
-      local id = redis.call('GETRANGE', items_key, idx * 37, idx * 37 + 35)
+      local id = redis.call('GETRANGE', items_keys[source], idx * 37, idx * 37 + 35)
       if #id == 36 then return (string.gsub(id, '-', '')) end
     end
     return nil

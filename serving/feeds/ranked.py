@@ -44,6 +44,11 @@ POINTER_TTL_S = 2.0
 RenderCards = Callable[[list[uuid.UUID]], Awaitable[None]]
 
 
+def trending_prefix(namespace: str) -> str:
+    """Where the frequently refreshed trending lists are published (ranking.publish under this prefix)."""
+    return f"{namespace}:trending"
+
+
 class InvalidFeedCursor(ValidationFailed):
     code = "invalid_cursor"
     title = "The cursor is not one this feed issued"
@@ -59,12 +64,17 @@ class Version:
 
 
 class RankingPointer:
-    """The live ranking version, read at most every POINTER_TTL_S per process (a GET of the pointer;
-    the manifest is read once per version), so the hot path adds no round trip for it."""
+    """The live ranking version under `prefix`, read at most every POINTER_TTL_S per process (a GET
+    of the pointer; the manifest is read once per version), so the hot path adds no round trip for it.
 
-    def __init__(self, redis: RedisStore, ttl_s: float = POINTER_TTL_S) -> None:
+    The page script reads item ids at fixed offsets of a space's item table (37 bytes: a canonical
+    UUID and a newline), so a space whose table is not laid out that way is dropped, loudly, and the
+    feed falls back to its other sources rather than serving garbage."""
+
+    def __init__(self, redis: RedisStore, ttl_s: float = POINTER_TTL_S, *, prefix: str | None = None) -> None:
         self.redis = redis
         self.ttl_s = ttl_s
+        self.prefix = prefix or redis.namespace
         self._current: tuple[float, Version | None] = (0.0, None)
         self._manifests: dict[int, Version] = {}
 
@@ -72,7 +82,7 @@ class RankingPointer:
         checked_at, version = self._current
         if self.ttl_s > 0 and time.monotonic() - checked_at < self.ttl_s:
             return version
-        raw = await self.redis.binary.get(keys.current(self.redis.namespace))
+        raw = await self.redis.binary.get(keys.current(self.prefix))
         version = await self.get(int(raw)) if raw else None
         self._current = (time.monotonic(), version)
         return version
@@ -80,10 +90,16 @@ class RankingPointer:
     async def get(self, number: int) -> Version | None:
         if self.ttl_s > 0 and number in self._manifests:  # 0 turns caching off (tests flush Redis)
             return self._manifests[number]
-        raw = await self.redis.binary.get(keys.manifest(self.redis.namespace, number))
+        raw = await self.redis.binary.get(keys.manifest(self.prefix, number))
         if raw is None:
             return None
-        version = Version(number, orjson.loads(raw))
+        manifest = orjson.loads(raw)
+        for name, info in list((manifest.get("spaces") or {}).items()):
+            width = await self.redis.binary.strlen(keys.items(self.prefix, number, name))
+            if width != max(0, int(info.get("items", 0)) * 37 - 1):
+                log.error("ranking space %s of version %s is not a fixed-width uuid table; ignored", name, number)
+                del manifest["spaces"][name]
+        version = Version(number, manifest)
         if len(self._manifests) > 8:
             self._manifests.pop(min(self._manifests))
         self._manifests[number] = version
@@ -97,6 +113,7 @@ class Cursor:
 
     scope: str
     version: int = 0
+    tv: int = 0  # the trending version, when trending came from its own pointer
     c: int = 0
     t: int = 0
     f: str = ""
@@ -104,7 +121,7 @@ class Cursor:
     position: int = 0
 
     def encode(self) -> str:
-        raw = orjson.dumps([self.scope, self.version, self.c, self.t, self.f, self.n, self.position])
+        raw = orjson.dumps([self.scope, self.version, self.tv, self.c, self.t, self.f, self.n, self.position])
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
@@ -113,15 +130,15 @@ class Cursor:
             return cls(scope=scope)
         try:
             data = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            got_scope, version, c, t, f, n, position = data
+            got_scope, version, tv, c, t, f, n, position = data
             ok = (got_scope == scope and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                                             for v in (version, c, t, position))
+                                             for v in (version, tv, c, t, position))
                   and all(isinstance(v, str) and (v == "" or v.replace(".", "", 1).isdigit()) for v in (f, n)))
         except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
             ok = False
         if not ok:
             raise InvalidFeedCursor()
-        return cls(scope=scope, version=version, c=c, t=t, f=f, n=n, position=position)
+        return cls(scope=scope, version=version, tv=tv, c=c, t=t, f=f, n=n, position=position)
 
 
 @dataclass
@@ -161,6 +178,8 @@ class RankedFeeds:
     def __init__(self, redis: RedisStore, render_cards: RenderCards, *, pointer_ttl_s: float = POINTER_TTL_S) -> None:
         self.redis = redis
         self.pointer = RankingPointer(redis, pointer_ttl_s)
+        # Trending is refreshed far more often than the models are retrained, under its own pointer.
+        self.trending_pointer = RankingPointer(redis, pointer_ttl_s, prefix=trending_prefix(redis.namespace))
         self.render_cards = render_cards
         self._sha: bytes | str | None = None
 
@@ -174,36 +193,52 @@ class RankedFeeds:
             self._sha = await client.script_load(SCRIPT)
             return await client.evalsha(self._sha, 0, *args)
 
-    async def _version_for(self, cursor: Cursor) -> Version | None:
-        if cursor.version:
-            pinned = await self.pointer.get(cursor.version)
-            if pinned is not None and await self.redis.binary.exists(keys.manifest(self.redis.namespace,
-                                                                                   cursor.version)):
-                return pinned
-            cursor.c = cursor.t = 0  # the version expired: restart its lists on the live one
-        return await self.pointer.current()
+    async def _pinned(self, pointer: RankingPointer, number: int) -> Version | None:
+        """The version a cursor started on, if it still exists (it outlives a swap by an hour)."""
+        pinned = await pointer.get(number)
+        if pinned is not None and await self.redis.binary.exists(keys.manifest(pointer.prefix, number)):
+            return pinned
+        return None
+
+    async def _versions(self, cursor: Cursor) -> tuple[Version | None, Version | None]:
+        """(ranking version, separate trending version or None: trending then comes from the ranking one)."""
+        version = await self._pinned(self.pointer, cursor.version) if cursor.version else None
+        if version is None:
+            if cursor.version:
+                cursor.c = 0  # the version expired: restart its list on the live one
+            version = await self.pointer.current()
+        trend = await self._pinned(self.trending_pointer, cursor.tv) if cursor.tv else None
+        if trend is None:
+            if cursor.tv:
+                cursor.t = 0
+            trend = await self.trending_pointer.current()
+        return version, trend
 
     async def page(self, request: FeedRequest) -> FeedPage:
         cursor = request.cursor
-        version = await self._version_for(cursor)
+        version, trend_version = await self._versions(cursor)
         ns = self.redis.namespace
-        cand_key = items_key = trend_key = ""
-        space = None
+        cand_key = items_key = trend_key = trend_items_key = ""
         if version is not None:
             space_name = request.space if version.space(request.space) else "post"
             space = version.space(space_name)
             if space is not None:
                 items_key = keys.items(ns, version.number, space_name)
-                trend_key = keys.trending(ns, version.number, space_name)
                 if request.personal and space.get("users"):
                     cand_key = keys.candidates(ns, version.number, space_name,
                                                bucket_of(str(request.viewer_id), int(space.get("buckets", 1))))
+                if trend_version is None:
+                    trend_key, trend_items_key = keys.trending(ns, version.number, space_name), items_key
+        if trend_version is not None and trend_version.space("post") is not None:
+            prefix = self.trending_pointer.prefix
+            trend_key = keys.trending(prefix, trend_version.number, "post")
+            trend_items_key = keys.items(prefix, trend_version.number, "post")
         now_ms = int(time.time() * 1000)
         args = [ns, request.viewer_id.hex, str(request.viewer_id), cand_key, str(request.viewer_id), items_key,
                 trend_key, request.trending, cursor.c, cursor.t, cursor.f, cursor.n, request.limit, now_ms,
                 request.variant, version.number if version else 0, request.surface, AUTHOR_CAP, SEEN_WINDOW_MS,
                 now_ms - FRESH_WINDOW_MS, int(request.use_following), int(request.use_fresh), cursor.position,
-                1, 1, 1, request.denylist_key]
+                1, 1, 1, request.denylist_key, trend_items_key]
         result = await self._run(args)
         if result and result[0] == b"REVOKED":
             raise InvalidToken()
@@ -215,7 +250,8 @@ class RankedFeeds:
         cards = list(result[1:])
         next_cursor = None
         if not meta["exhausted"]:
-            next_cursor = Cursor(scope=cursor.scope, version=version.number if version else 0, c=meta["c"],
+            next_cursor = Cursor(scope=cursor.scope, version=version.number if version else 0,
+                                 tv=trend_version.number if trend_version else 0, c=meta["c"],
                                  t=meta["t"], f=str(meta["f"]), n=str(meta["n"]),
                                  position=cursor.position + len(cards)).encode()
         return FeedPage(cards=cards, next_cursor=next_cursor, variant=request.variant,

@@ -182,6 +182,18 @@ async def test_explore_reads_trending_overall_and_per_hashtag_or_category(client
                                     params={"hashtag": "a", "category": "b"}), 422)
 
 
+async def test_trending_refreshed_under_its_own_pointer_wins_over_the_nightly_one(client, settings, db, redis):
+    from serving.feeds.ranked import trending_prefix
+
+    viewer, viewer_h, _, _, ranked = await _world(client, settings, db, redis, authors=4, per_author=1)
+    publish_ranking(settings, candidates={viewer["id"]: ranked}, trending={"global": ranked[:2]})
+    publish_ranking(settings, trending={"global": [ranked[3], ranked[2]]}, prefix=trending_prefix(settings.redis_namespace))
+    page = await _page(client, viewer_h, "/api/feed/explore", limit=2)
+    assert _ids(page) == [ranked[3], ranked[2]]
+    # The for-you feed still reads its personal list from the nightly version.
+    assert _ids(await _page(client, viewer_h, limit=2)) == ranked[:2]
+
+
 async def test_bad_input_and_auth(client, settings, db, redis):
     user, headers = await user_with_token(client)
     for path in ("/api/feed/for-you", "/api/feed/explore"):
