@@ -187,7 +187,8 @@ async def test_trending_refreshed_under_its_own_pointer_wins_over_the_nightly_on
 
     viewer, viewer_h, _, _, ranked = await _world(client, settings, db, redis, authors=4, per_author=1)
     publish_ranking(settings, candidates={viewer["id"]: ranked}, trending={"global": ranked[:2]})
-    publish_ranking(settings, trending={"global": [ranked[3], ranked[2]]}, prefix=trending_prefix(settings.redis_namespace))
+    publish_ranking(settings, trending={"global": [ranked[3], ranked[2]]},
+                    prefix=trending_prefix(settings.redis_namespace))
     page = await _page(client, viewer_h, "/api/feed/explore", limit=2)
     assert _ids(page) == [ranked[3], ranked[2]]
     # The for-you feed still reads its personal list from the nightly version.
