@@ -42,6 +42,7 @@ lock:
 bench: install
 	$(PY) -m bench.bench_auth
 	$(PY) -m bench.bench_social
+	$(PY) -m bench.bench_foryou
 	$(PY) -m bench.bench_checkout
 	$(PY) -m bench.bench_warehouse
 	$(PY) -m bench.bench_analytics

@@ -29,6 +29,9 @@ class Scenario:
     # Several JSON bodies sent in turn (one per request), when one body would measure contention on
     # a single row rather than the endpoint, e.g. many logins of the same account.
     bodies: tuple[object, ...] = ()
+    # Bearer tokens sent in turn (one per request), when one user would measure one user's state
+    # rather than the endpoint, e.g. a feed whose seen-filter empties a single user's list.
+    tokens: tuple[str, ...] = ()
 
     def payloads(self) -> list[str]:
         items = self.bodies or (() if self.body is None else (self.body,))
@@ -82,7 +85,12 @@ def run_load(base_url: str, scenario: Scenario, *, duration: float, connections:
             cmd += ["--body", payload]
         for key, value in scenario.all_headers().items():
             cmd += ["--header", f"{key}: {value}"]
-        out = _run(cmd, duration)
+        with tempfile.NamedTemporaryFile("w", prefix="lakoo-tokens-", suffix=".txt") as tokens:
+            if scenario.tokens:
+                tokens.write("\n".join(scenario.tokens))
+                tokens.flush()
+                cmd += ["--token-file", tokens.name]
+            out = _run(cmd, duration)
     data = json.loads(out)
     return LoadResult(requests=data["requests"], seconds=data["duration_us"] / 1e6,
                       p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000, non_2xx=data["non_2xx"],
@@ -121,6 +129,20 @@ function request()
     for k, b in ipairs(bodies) do prepared[k] = wrk.format(nil, nil, nil, b) end
   end
   turn = turn % #prepared + 1
+  return prepared[turn]
+end"""
+    if scenario.tokens:
+        rotate = f"""
+local tokens = {{ {", ".join(_lua_string(t) for t in scenario.tokens)} }}
+local prepared, turn = {{}}, math.random(1, {len(scenario.tokens)})
+function request()
+  turn = turn % #tokens + 1
+  if prepared[turn] == nil then
+    local h = {{}}
+    for k, v in pairs(wrk.headers) do h[k] = v end
+    h["Authorization"] = "Bearer " .. tokens[turn]
+    prepared[turn] = wrk.format(nil, nil, h, nil)
+  end
   return prepared[turn]
 end"""
     return f"""

@@ -85,7 +85,7 @@ def _percentile(sorted_values: list[float], pct: float) -> float:
 
 
 async def run(url: str, method: str, bodies: list[bytes], headers: list[str], connections: int,
-              duration: float) -> dict[str, int]:
+              duration: float, tokens: list[str] | None = None) -> dict[str, int]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -94,7 +94,9 @@ async def run(url: str, method: str, bodies: list[bytes], headers: list[str], co
     requests = []
     for body in bodies or [b""]:
         length = [f"Content-Length: {len(body)}"] if body or method not in ("GET", "HEAD") else []
-        requests.append(("\r\n".join(head + length) + "\r\n\r\n").encode("latin-1") + body)
+        for auth in [f"Authorization: Bearer {t}" for t in tokens] if tokens else [None]:
+            lines = head + length + ([auth] if auth else [])
+            requests.append(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
     stats = Stats()
     started = time.perf_counter()
     deadline = started + duration
@@ -113,6 +115,7 @@ def main() -> None:
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body", action="append", default=[], help="repeatable: sent in turn")
     parser.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
+    parser.add_argument("--token-file", help="bearer tokens, one per line, sent in turn")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--duration", type=float, default=10.0)
     args = parser.parse_args()
@@ -125,8 +128,9 @@ def main() -> None:
     except ImportError:
         loop_factory = None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
+        tokens = open(args.token_file).read().split() if args.token_file else None
         result = runner.run(run(args.url, args.method.upper(), [b.encode() for b in args.body], args.header,
-                                args.connections, args.duration))
+                                args.connections, args.duration, tokens))
     print(MARKER + json.dumps(result), flush=True)
 
 

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
+from starlette.routing import Route
 
 from commerce.core.db import Database
 from commerce.core.embedded import resolve_store_urls
@@ -17,6 +18,7 @@ from commerce.core.migrate import ensure_migrated
 from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings, get_settings
 from serving import problems
+from serving.feeds.endpoint import FeedEndpoint
 from serving.logging import configure_logging
 from serving.middleware import RequestContextMiddleware
 from serving.routers import (
@@ -35,6 +37,7 @@ from serving.routers import (
     orders,
     payments,
     payouts,
+    recommendations,
     reviews,
     seller_catalog,
     sellers,
@@ -44,14 +47,15 @@ from serving.routers import (
     users,
     wallet,
 )
-from serving.state import AppState, auth_config, feed_config
+from serving.state import AppState, auth_config, experiment, feed_config, ranked_feeds
 
 log = logging.getLogger("lakoo.app")
 
 ROUTERS = [system.router, auth.router, users.router, social.router, catalog.router, content.router,
            interactions.router, feed.router, addresses.router, shipping.router, inventory.router, payments.router,
            cart.router, orders.router, reviews.router, notifications.router, sellers.router, seller_catalog.router,
-           fulfilment.router, wallet.router, payouts.router, analytics.router, dashboard.router]
+           fulfilment.router, wallet.router, payouts.router, recommendations.router, analytics.router,
+           dashboard.router]
 
 
 async def open_state(settings: Settings) -> AppState:
@@ -67,7 +71,8 @@ async def open_state(settings: Settings) -> AppState:
         await db.dispose()
         await redis.close()
         raise
-    return AppState(settings=settings, db=db, redis=redis, auth=auth_config(settings), feed=feed_config(settings))
+    return AppState(settings=settings, db=db, redis=redis, auth=auth_config(settings), feed=feed_config(settings),
+                    ranked=ranked_feeds(db, redis, settings), experiment=experiment(settings))
 
 
 async def close_state(state: AppState) -> None:
@@ -99,6 +104,9 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
         lifespan=lifespan,
     )
     problems.install(app)
+    if settings.feed_fast_path:  # ahead of FastAPI's routes for the same paths (which document them)
+        for kind, path in (("for_you", "/api/feed/for-you"), ("explore", "/api/feed/explore")):
+            app.router.routes.append(Route(path, FeedEndpoint(kind, path)))
     for router in ROUTERS:
         app.include_router(router)
     if settings.bench_routes:

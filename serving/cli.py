@@ -18,8 +18,8 @@ from rich.table import Table
 
 from commerce.core.embedded import EmbeddedError, embedded_postgres, embedded_redis, resolve_store_urls
 from commerce.core.settings import get_settings
-from serving import cli_notifications as notifications_cli
 from pipelines.cli import app as pipeline_app
+from serving import cli_notifications as notifications_cli
 
 app = typer.Typer(help="LAKOO platform command line.", no_args_is_help=True, add_completion=False)
 services_app = typer.Typer(help="Embedded PostgreSQL and Redis under ./var.", no_args_is_help=True)

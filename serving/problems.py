@@ -62,15 +62,20 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
+    """A domain error as problem+json: its kind decides the status, its code and extras travel."""
+    status = KIND_STATUS.get(exc.kind, 400)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Throttled) else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return problem(status, exc.code, exc.detail, title=exc.title, instance=instance, headers=headers,
+                   extra=exc.extra)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        status = KIND_STATUS.get(exc.kind, 400)
-        headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, Throttled) else None
-        if status == 401:
-            headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-        return problem(status, exc.code, exc.detail, title=exc.title, instance=request.url.path,
-                       headers=headers, extra=exc.extra)
+        return domain_problem(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from commerce.auth.service import AuthConfig
 from commerce.core.db import Database
 from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
+from commerce.feed import cards
 from commerce.feed.service import FeedConfig
+from serving.feeds.experiments import Experiment
+from serving.feeds.ranked import RankedFeeds
 
 
 @dataclass
@@ -18,6 +22,21 @@ class AppState:
     redis: RedisStore
     auth: AuthConfig
     feed: FeedConfig
+    ranked: RankedFeeds
+    experiment: Experiment
+
+
+def ranked_feeds(db: Database, redis: RedisStore, settings: Settings) -> RankedFeeds:
+    async def render_cards(post_ids: list[uuid.UUID]) -> None:
+        async with db.session() as session:
+            await cards.render(session, redis, post_ids)
+
+    return RankedFeeds(redis, render_cards, pointer_ttl_s=settings.feed_pointer_cache_s)
+
+
+def experiment(settings: Settings) -> Experiment:
+    return Experiment(name=settings.experiment_name, treatment_pct=settings.experiment_treatment_pct,
+                      treatment_space=settings.experiment_treatment_space)
 
 
 def auth_config(settings: Settings) -> AuthConfig:

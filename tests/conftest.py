@@ -79,6 +79,7 @@ def settings(store_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFacto
         jwt_secret=secrets.token_urlsafe(32),
         log_json=True,
         log_level="WARNING",
+        feed_pointer_cache_s=0,  # every test flushes Redis, and version numbers start again at 1
         _env_file=None,
     )
 

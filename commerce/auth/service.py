@@ -195,7 +195,8 @@ async def _revoke_family(session: AsyncSession, family_id: uuid.UUID, now: datet
     )
 
 
-def _denylist_key(redis: RedisStore, jti: str) -> str:
+def denylist_key(redis: RedisStore, jti: str) -> str:
+    """Where a logged-out access token's id is kept until the token would have expired anyway."""
     return redis.key("auth", "revoked-jti", jti)
 
 
@@ -214,12 +215,12 @@ async def logout(session: AsyncSession, redis: RedisStore, *, refresh_token: str
     if access is not None:
         ttl = int((access.expires_at - now).total_seconds()) + 5
         if ttl > 0:
-            await redis.client.set(_denylist_key(redis, access.jti), "1", ex=ttl)
+            await redis.client.set(denylist_key(redis, access.jti), "1", ex=ttl)
 
 
 async def verify_access(redis: RedisStore, config: AuthConfig, *, token: str) -> AccessClaims:
     claims = decode_access_token(token, secret=config.secret, issuer=config.issuer, audience=config.audience)
-    if await redis.client.exists(_denylist_key(redis, claims.jti)):
+    if await redis.client.exists(denylist_key(redis, claims.jti)):
         raise InvalidToken()
     return claims
 

@@ -102,6 +102,29 @@ async def product_cards(session: AsyncSession, *, product_ids: Iterable[uuid.UUI
     return {row.id: ProductCard(**_card_fields(row)) for row in rows}
 
 
+async def popular_alongside(session: AsyncSession, *, product_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
+    """Active, in-stock products of the same category (then its parent's), most popular first: what
+    "related products" shows before the ranking has learned anything about a product."""
+    product = await session.get(Product, product_id)
+    if product is None:
+        return []
+    parent = await session.scalar(select(Category.parent_id).where(Category.id == product.category_id))
+    siblings = select(Category.id).where(Category.parent_id == parent) if parent else None
+    same = Product.category_id == product.category_id
+    near = same if siblings is None else or_(same, Product.category_id.in_(siblings))
+    rows = await session.scalars(
+        select(Product.id).where(near, Product.id != product_id, _in_stock())
+        .order_by(same.desc(), Product.popularity.desc(), Product.id).limit(limit))
+    return list(rows)
+
+
+async def sold_out_product_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Active products none of whose variants can be bought: the feeds stop showing posts that
+    only tag such products."""
+    rows = await session.scalars(select(Product.id).where(Product.status == "active", ~_in_stock()))
+    return list(rows)
+
+
 # --- the listing --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -397,6 +397,14 @@ async def product_cards(session: AsyncSession, *, product_ids: Iterable[uuid.UUI
     return await queries.product_cards(session, product_ids=product_ids)
 
 
+async def sold_out_product_ids(session: AsyncSession) -> list[uuid.UUID]:
+    return await queries.sold_out_product_ids(session)
+
+
+async def popular_alongside(session: AsyncSession, *, product_id: uuid.UUID, limit: int) -> list[uuid.UUID]:
+    return await queries.popular_alongside(session, product_id=product_id, limit=limit)
+
+
 # --- stock state, written by the inventory context ----------------------------------------------
 
 async def variant_exists(session: AsyncSession, *, variant_id: uuid.UUID) -> bool:

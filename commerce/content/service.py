@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, text, tuple_, update
@@ -148,6 +148,8 @@ async def update_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uui
         await session.execute(delete(PostHashtag).where(PostHashtag.post_id == post_id))
         _add_hashtags(session, post)
     post.updated_at = utcnow()
+    outbox.publish(session, "post.updated", {"post_id": str(post_id), "author_id": str(user_id),
+                                             "updated_at": post.updated_at.isoformat()})
     await session.commit()
     return await _card(session, post_id, user_id)
 
@@ -210,6 +212,7 @@ async def save_post(session: AsyncSession, *, post_id: uuid.UUID, user_id: uuid.
     changed = await _toggle(session, model=PostSave, counter="save_count", post_id=post_id, user_id=user_id, on=saved)
     if changed and saved:
         interactions.record(session, user_id=user_id, event_type="save", post_id=post_id, surface=surface)
+        outbox.publish(session, "post.saved", _saved_event(post_id, user_id, utcnow()))
     await session.commit()
     return await _viewer_state(session, post_id, user_id)
 
@@ -285,6 +288,10 @@ def _liked_event(post_id: uuid.UUID, author_id: uuid.UUID, user_id: uuid.UUID, a
     return {"post_id": str(post_id), "author_id": str(author_id), "user_id": str(user_id), "liked_at": at.isoformat()}
 
 
+def _saved_event(post_id: uuid.UUID, user_id: uuid.UUID, at: datetime) -> dict[str, str]:
+    return {"post_id": str(post_id), "user_id": str(user_id), "saved_at": at.isoformat()}
+
+
 async def _react_many(session: AsyncSession, *, model: type[PostLike] | type[PostSave], counter: str, kind: str,
                       reactions: Sequence[tuple[uuid.UUID, uuid.UUID, datetime | None, str | None]]) -> int:
     now = utcnow()
@@ -307,6 +314,9 @@ async def _react_many(session: AsyncSession, *, model: type[PostLike] | type[Pos
     if kind == "like":
         await outbox.publish_many(session, "post.liked", (
             (_liked_event(p, authors[p], u, wanted[(p, u)][0]), wanted[(p, u)][0]) for p, u in inserted))
+    else:
+        await outbox.publish_many(session, "post.saved", (
+            (_saved_event(p, u, wanted[(p, u)][0]), wanted[(p, u)][0]) for p, u in inserted))
     await session.commit()
     return len(inserted)
 
@@ -400,6 +410,20 @@ async def posts_by_hashtag(session: AsyncSession, *, tag: str, viewer_id: uuid.U
                            limit: int = 20) -> Page[PostCard]:
     query = queries.active_posts().join(PostHashtag, PostHashtag.post_id == Post.id).where(
         PostHashtag.tag == normalise_tag(tag.lstrip("#")))
+    return await queries.page_of_posts(session, query, viewer_id=viewer_id, cursor=cursor, limit=limit)
+
+
+async def recent_posts(session: AsyncSession, *, viewer_id: uuid.UUID, cursor: str | None, limit: int = 20,
+                       hashtag: str | None = None, exclude: Collection[uuid.UUID] = ()) -> Page[PostCard]:
+    """Everyone's newest posts but the viewer's own and `exclude` (blocked authors are dropped while
+    hydrating): what the ranked feeds serve from PostgreSQL when Redis or the ranking is unavailable,
+    or when the viewer has seen everything ranked for them."""
+    query = queries.active_posts().where(Post.author_id != viewer_id)
+    if exclude:
+        query = query.where(Post.id.not_in(list(exclude)))
+    if hashtag:
+        query = query.join(PostHashtag, PostHashtag.post_id == Post.id).where(
+            PostHashtag.tag == normalise_tag(hashtag.lstrip("#")))
     return await queries.page_of_posts(session, query, viewer_id=viewer_id, cursor=cursor, limit=limit)
 
 

@@ -15,6 +15,19 @@ class RedisStore:
         pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=wait_timeout_s,
                                                decode_responses=True, health_check_interval=30)
         self.client: Redis = Redis(connection_pool=pool)
+        self._max_connections, self._wait_timeout_s = max_connections, wait_timeout_s
+        self._binary: Redis | None = None
+
+    @property
+    def binary(self) -> Redis:
+        """A second client that returns bytes: feed cards and ranking lists are served as stored,
+        never decoded into str and encoded again."""
+        if self._binary is None:
+            pool = BlockingConnectionPool.from_url(self.url, max_connections=self._max_connections,
+                                                   timeout=self._wait_timeout_s, decode_responses=False,
+                                                   health_check_interval=30)
+            self._binary = Redis(connection_pool=pool)
+        return self._binary
 
     def key(self, *parts: object) -> str:
         return ":".join([self.namespace, *(str(p) for p in parts)])
@@ -23,5 +36,7 @@ class RedisStore:
         return bool(await self.client.ping())
 
     async def close(self) -> None:
-        await self.client.aclose()
-        await self.client.connection_pool.disconnect()
+        for client in (self.client, self._binary):
+            if client is not None:
+                await client.aclose()
+                await client.connection_pool.disconnect()

@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     payout_min_amount: int = Field(10_000, ge=1, description="smallest payout a seller may request, IDR")
 
     feed_fanout_threshold: int = Field(10_000, description="authors above this many followers are merged at read")
+    feed_pointer_cache_s: float = Field(2.0, ge=0, description="how long a process trusts its copy of the live "
+                                        "ranking version (0: ask Redis every time)")
+    feed_fast_path: bool = Field(True, description="serve the ranked feeds from the ASGI fast path, not FastAPI's")
+    experiment_name: str = Field("ranking-v1", description="ranking experiment; renaming it reshuffles buckets")
+    experiment_treatment_pct: float = Field(0.0, ge=0, le=100,
+                                            description="share of users (%) served the challenger model's lists")
+    experiment_treatment_space: str = Field("post_challenger", description="list space the treatment reads")
 
     # notifications: batching, delivery retries and the email/push/SMS channels
     notification_batch_window_s: int = Field(6 * 3600, description="likes/follows within this fold into one")

@@ -176,3 +176,21 @@ async def recent(session: AsyncSession, *, user_id: uuid.UUID, limit: int = 50) 
         select(Interaction).where(Interaction.user_id == user_id).order_by(Interaction.id.desc()).limit(limit)
     )
     return list(rows)
+
+
+async def append_served(session: AsyncSession, *, rows: list[dict[str, Any]]) -> int:
+    """Server-side events logged after the fact (impressions the feeds served), each with an event id
+    derived from where it was logged, so a redelivered batch inserts nothing twice. Commits."""
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [{"source": "server", "variant_id": None, "order_id": None, "quantity": None, "amount": None,
+               "session_id": None, "product_id": None, "received_at": now, **row} for row in rows]
+    inserted = 0
+    for start in range(0, len(values), 1000):  # well under PostgreSQL's 65,535 bind parameters
+        result = await session.execute(
+            insert(Interaction).values(values[start:start + 1000])
+            .on_conflict_do_nothing(index_elements=["user_id", "event_id"]).returning(Interaction.id))
+        inserted += len(result.all())
+    await session.commit()
+    return inserted

@@ -141,6 +141,7 @@ async def block(session: AsyncSession, *, blocker_id: uuid.UUID, blocked_id: uui
     )
     await _remove_follow(session, blocker_id, blocked_id)
     await _remove_follow(session, blocked_id, blocker_id)
+    outbox.publish(session, "user.blocked", {"blocker_id": str(blocker_id), "blocked_id": str(blocked_id)})
     await session.commit()
     return await relationship(session, viewer_id=blocker_id, other_id=blocked_id)
 
@@ -148,6 +149,7 @@ async def block(session: AsyncSession, *, blocker_id: uuid.UUID, blocked_id: uui
 async def unblock(session: AsyncSession, *, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> Relationship:
     await users.ensure_exists(session, user_id=blocked_id)
     await session.execute(delete(Block).where(Block.blocker_id == blocker_id, Block.blocked_id == blocked_id))
+    outbox.publish(session, "user.unblocked", {"blocker_id": str(blocker_id), "blocked_id": str(blocked_id)})
     await session.commit()
     return await relationship(session, viewer_id=blocker_id, other_id=blocked_id)
 

@@ -13,6 +13,7 @@ from commerce.core.db import Database
 from commerce.core.eventbus import Consumer, Handler, run_relay
 from commerce.core.redis import RedisStore
 from commerce.core.settings import Settings
+from commerce.feed.handlers import drain_impressions_job, refresh_cards_job, refresh_soldout_job
 from commerce.feed.handlers import make_handlers as feed_handlers
 from commerce.inventory.jobs import release_expired_job
 from commerce.ledger.handlers import make_handlers as ledger_handlers
@@ -44,6 +45,9 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     return [
         PeriodicJob("inventory.release-expired", 15, release_expired_job),
         PeriodicJob("orders.auto-complete", 300, auto_complete_job),
+        PeriodicJob("feed.cards", 1, refresh_cards_job),
+        PeriodicJob("feed.soldout", 10, refresh_soldout_job),
+        PeriodicJob("feed.impressions", 1, drain_impressions_job),
         PeriodicJob("notifications.dispatch", settings.notification_dispatch_interval_s, dispatch_job),
         PeriodicJob("notifications.prune", 24 * 3600, prune_job),
     ]
