@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from commerce.core.eventbus import Consumer, relay_once
 
+# Consumers (and their groups) are reused across drains of the same stores: creating them anew each
+# time re-issues XGROUP CREATE for every stream of every consumer, which dominated event-heavy tests.
+_consumers: dict[tuple[int, int, tuple[str, ...]], list[Consumer]] = {}
+
 
 async def drain(settings, db, redis, handlers=None) -> int:  # noqa: ANN001
     from serving.workers.runner import all_handlers
 
+    chosen = handlers or all_handlers(settings)
+    key = (id(db), id(redis), tuple(h.name for h in chosen))
+    consumers = _consumers.get(key)
+    if consumers is None or handlers is not None:
+        consumers = [Consumer(db, redis, h, block_ms=5, retry_base_s=0.01) for h in chosen]
+        if handlers is None:
+            _consumers[key] = consumers
     handled = 0
-    consumers = [Consumer(db, redis, h, block_ms=5, retry_base_s=0.01) for h in (handlers or all_handlers(settings))]
     for _ in range(20):
         moved = await relay_once(db, redis)
         round_handled = 0
