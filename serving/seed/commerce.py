@@ -73,8 +73,7 @@ class CommerceStage(ScheduledStage):
         return f"{s.carts:,} carts · {s.orders:,} orders · {s.delivered:,} delivered"
 
     async def day(self, ctx: SeedContext, day: Day) -> None:
-        if day.index == min(1, len(ctx.days) - 1):
-            self.refund_story(ctx, ctx.rng(self.name), day)
+        self.refund_story(ctx, ctx.rng(self.name), day)
         for intent in ctx.world.cart_intents:
             self.schedule(intent.at, "add_to_cart", intent)
         ctx.world.cart_intents = []
@@ -84,17 +83,18 @@ class CommerceStage(ScheduledStage):
                 pass
 
     def refund_story(self, ctx: SeedContext, rng: random.Random, day: Day) -> None:
-        """Who keeps their refund in the wallet buys something early on that will be refunded, so the
-        demo always has a buyer with a wallet balance."""
+        """Who keeps their refund in the wallet buys something within hours of signing up, and it will
+        be refunded: the demo always has a buyer with a wallet balance."""
         world = ctx.world
-        for person in (p for p in world.people if p.username in KEEPS_WALLET and p.id is not None):
-            at = ctx.local_time(day, rng) or day.start
+        for person in (p for p in world.people if p.username in KEEPS_WALLET):
+            if person.id is None or person.index in self.stories or person.checkouts:
+                continue
+            at = max(day.start, person.registered_at) + _hours(rng, 1, 6)
             live = [p.index for p in world.products if p.live_at <= at and p.seller != person.index]
-            if live:
-                product = world.products[rng.choice(live)]
+            if at < day.end and live:
+                world.cart_intents.append(CartIntent(at=at, person=person.index, product=rng.choice(live), variant=0,
+                                                     quantity=1, post=None, surface="explore", story="refunded"))
                 self.stories[person.index] = "refunded"
-                ctx.world.cart_intents.append(CartIntent(at=at, person=person.index, product=product.index, variant=0,
-                                                         quantity=1, post=None, surface="explore", story="refunded"))
 
     # --- cart and checkout -------------------------------------------------------------------------
 
