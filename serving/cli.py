@@ -246,8 +246,8 @@ def demo(
         step = progress.add_task("migrating the database", total=None)
         upgrade(db_url)
         progress.update(step, description="database migrated", completed=1, total=1)
-        _ensure_demo_accounts(db_url)
-        _seed(db_url, users=DEMO_USERS, days=DEMO_DAYS, seed=7, progress=progress)
+        _seed(db_url, users=DEMO_USERS, days=DEMO_DAYS, seed=7, progress=progress)  # makes the demo admin too
+        admin = _ensure_demo_accounts(db_url)  # a database seeded before the admin was part of it
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     _demo_analytics(env)
 
@@ -270,8 +270,9 @@ def demo(
         f"  API      {base}/api\n  Docs     {base}/docs\n  Health   {base}/ready\n  Metrics  {base}/metrics\n"
         f"  Dashboard {base}/dashboard  ({DEMO_ANALYST['email']} / {DEMO_ANALYST['password']}, or the admin)\n"
         f"  Prefect  http://127.0.0.1:{prefect_port}  (analytics every 15 minutes; starting up)\n"
-        f"  Admin    {DEMO_ADMIN['email']} / {DEMO_ADMIN['password']}\n"
+        f"  Admin    {admin['email']} / {admin['password']}\n"
         f"  Users    demo_ayu@demo.lakoo.id (and demo_budi, demo_citra, ...) / lakoo-demo-pass\n"
+        f"  Seller   demo_sari@demo.lakoo.id (shop toko-sari: orders to fulfil, balance, payouts)\n"
         f"Press Ctrl-C to stop everything.\n"
     )
     children_and_scheduler = [*children, scheduler]
@@ -295,7 +296,6 @@ def demo(
         console.print("stopped API, worker, scheduler" + (" and embedded stores" if started_here else ""))
 
 
-DEMO_ADMIN = {"email": "admin@demo.lakoo.id", "username": "admin", "password": "lakoo-admin-demo"}
 DEMO_ANALYST = {"email": "analyst@demo.lakoo.id", "username": "analyst", "password": "lakoo-analyst-demo"}
 
 
@@ -320,10 +320,11 @@ def _free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
-def _ensure_demo_accounts(db_url: str) -> None:
+def _ensure_demo_accounts(db_url: str) -> dict[str, str]:
     from commerce.auth import service as auth
     from commerce.core.db import Database
     from commerce.core.errors import Conflict
+    from serving.seed.people import DEMO_ADMIN
 
     async def _create() -> None:
         database = Database(db_url, pool_size=1)
@@ -343,6 +344,7 @@ def _ensure_demo_accounts(db_url: str) -> None:
             await database.dispose()
 
     asyncio.run(_create())
+    return DEMO_ADMIN
 
 
 DEMO_USERS, DEMO_DAYS = 2000, 90  # serving.seed's defaults; here so `--help` needs no heavy import
@@ -397,6 +399,12 @@ def _print_summary(summary) -> None:  # noqa: ANN001
     for name in ("users", "follows", "products", "posts", "likes", "saves", "comments", "client_events", "carts",
                  "orders", "delivered", "reviews"):
         table.add_row(name.replace("_", " "), f"{getattr(summary, name):,}")
+    sellers, payouts = summary.sellers, summary.payouts
+    table.add_row("sellers approved / pending / rejected",
+                  " / ".join(f"{sellers[f'now {s}']:,}" for s in ("approved", "pending", "rejected")))
+    table.add_row("shop products listed / live", f"{sellers['products listed']:,} / {sellers['products live']:,}")
+    table.add_row("payouts paid", f"{payouts['paid']:,} (Rp{payouts['amount paid']:,})".replace(",", "."))
+    table.add_row("checkouts paid with the wallet", f"{summary.wallet_checkouts:,}")
     for kind, count in summary.events.most_common():
         table.add_row(f"  app event {kind}", f"{count:,}")
     console.print(table)

@@ -29,3 +29,18 @@ async def drain(settings, db, redis, handlers=None) -> int:  # noqa: ANN001
         if moved == 0 and round_handled == 0:
             break
     return handled
+
+
+async def drain_all(settings, db, redis, names: set[str] | None = None) -> int:  # noqa: ANN001
+    """Relay the whole outbox (a seeded history is thousands of rows), then let the consumers named
+    in NAMES (default: all of them) work until nothing is left."""
+    from serving.workers.runner import all_handlers
+
+    while await relay_once(db, redis, batch_size=5000):
+        pass
+    consumers = [Consumer(db, redis, h, block_ms=5, retry_base_s=0.01, batch_size=500)
+                 for h in all_handlers(settings) if names is None or h.name in names]
+    handled = 0
+    while done := sum([await c.poll_once(block_ms=1) for c in consumers]):
+        handled += done
+    return handled

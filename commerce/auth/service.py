@@ -232,6 +232,11 @@ async def get_account(session: AsyncSession, *, user_id: uuid.UUID) -> tuple[Acc
     return account, await _roles(session, user_id)
 
 
+async def account_id(session: AsyncSession, *, email: str) -> uuid.UUID | None:
+    """The account registered with EMAIL, if any (bootstrap scripts: the demo admin)."""
+    return await session.scalar(select(Account.id).where(Account.email == normalise_email(email)))
+
+
 async def contact_emails(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Where to email people (notifications): active accounts only, so a disabled account gets no mail."""
     ids = set(user_ids)

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     notification_dispatch_interval_s: float = 2.0
     notification_dispatch_batch_size: int = 100
     notification_retention_days: int = Field(180, description="read notifications older than this are pruned")
+    notification_outbound_max_age_s: int = Field(
+        86400, ge=0, description="events older than this when turned into notifications get in-app only: no email, "
+                                 "push or SMS (a backlog after an outage, replayed history)")
     email_backend: str = Field("file", description="file (.eml under var/outbox/email) | smtp")
     email_from: str = "LAKOO <no-reply@lakoo.id>"
     smtp_host: str = "127.0.0.1"

@@ -20,6 +20,7 @@ class NotificationConfig:
     lease_s: int = 300
     dispatch_batch_size: int = 100
     send_concurrency: int = 8
+    outbound_max_age_s: int = 86400
 
 
 def notification_config(settings: Settings) -> NotificationConfig:
@@ -33,4 +34,5 @@ def notification_config(settings: Settings) -> NotificationConfig:
         retry_max_s=settings.notification_retry_max_s,
         lease_s=settings.notification_lease_s,
         dispatch_batch_size=settings.notification_dispatch_batch_size,
+        outbound_max_age_s=settings.notification_outbound_max_age_s,
     )

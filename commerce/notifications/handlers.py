@@ -163,6 +163,7 @@ GROUPS = {
 def make_handlers(config: NotificationConfig) -> list[Handler]:
     async def handle(session: AsyncSession, redis: RedisStore, event: Event) -> None:
         intents = await BUILDERS[event.topic](session, event.payload)
-        await producer.notify(session, config, intents=intents, event_id=event.event_id)
+        await producer.notify(session, config, intents=intents, event_id=event.event_id,
+                              occurred_at=event.occurred_at)
 
     return [Handler(name=name, topics=topics, fn=handle) for name, topics in GROUPS.items()]

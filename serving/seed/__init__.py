@@ -11,8 +11,18 @@ Plugging in a stage: subclass `Stage` (serving/seed/core.py), implement `setup` 
 the stages listed before it, `finish` after the last day. Inside, wrap each service call in
 `with ctx.at(moment):` (the simulated clock), draw randomness from `ctx.rng(self.name)` only, keep
 people/products/posts by their index in `ctx.world` (never iterate sets of UUIDs), and count what
-you make in `ctx.summary`. Stages that change how things are made override hooks instead:
-`CatalogStage.create_product` (who owns and approves products) and `CommerceStage.ship` (who ships).
+you make in `ctx.summary`. A stage whose work is a queue of future steps (a decision a day later,
+a parcel picked up in the afternoon) subclasses `ScheduledStage` and schedules them. Anyone about to
+read money (a seller's balance, a buyer's wallet) calls `ctx.worker.catch_up(ctx)` first: the
+ledger books from events, and the seeder plays the worker's ledger consumers at the moment they
+would have run. Stages that change how things are made override hooks instead:
+`CatalogStage.create_product` (how the platform's own products are made) and `CommerceStage.ship`
+(how the platform ships its own orders; sellers' orders go through the seller fulfilment services).
+
+The demo's fixed stories: demo_sari runs a shop (Toko Sari, approved in the first days, with orders
+to fulfil at the end, a balance and payouts), demo_hana and demo_joko (rejected once, re-applied)
+sell too, demo_eko was rejected, demo_tono's application waits in the admin's queue; each demo
+account's first order ends a different way, and demo_budi keeps his refund in the wallet.
 """
 
 from __future__ import annotations
@@ -30,10 +40,12 @@ from serving.seed.catalog import CatalogStage
 from serving.seed.commerce import CommerceStage
 from serving.seed.content import ContentStage
 from serving.seed.core import Day, Progress, SeedContext, SeedOptions, SeedSummary, Stage, run_stages
-from serving.seed.people import DEMO_PASSWORD, PeopleStage, demo_username
+from serving.seed.people import DEMO_ADMIN, DEMO_PASSWORD, PeopleStage, demo_username
+from serving.seed.sellers import SellersStage
 from serving.seed.sessions import SessionsStage
+from serving.seed.worker import WorkerStage
 
-__all__ = ["DEMO_PASSWORD", "Day", "SeedContext", "SeedOptions", "SeedSummary", "Stage", "default_stages",
+__all__ = ["DEMO_ADMIN", "DEMO_PASSWORD", "Day", "SeedContext", "SeedOptions", "SeedSummary", "Stage", "default_stages",
            "seed_demo"]
 
 DEFAULT_USERS = 2000
@@ -41,9 +53,10 @@ DEFAULT_DAYS = 90
 
 
 def default_stages() -> list[Stage]:
-    """In the order they act on each day: the shelf, who is here, what they post, what they do,
-    what they buy."""
-    return [CatalogStage(), PeopleStage(), ContentStage(), SessionsStage(), CommerceStage()]
+    """In the order they act on each day: the platform's shelf, who is here, who sells (and what),
+    what they post, what they do, what they buy, what the worker books."""
+    return [CatalogStage(), PeopleStage(), SellersStage(), ContentStage(), SessionsStage(), CommerceStage(),
+            WorkerStage()]
 
 
 async def already_seeded(session: AsyncSession) -> bool:

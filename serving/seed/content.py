@@ -16,7 +16,9 @@ from serving.seed.world import Person, Post
 
 CREATOR_POSTS_PER_DAY = 0.11  # × the creator's score (1 to 6)
 CASUAL_POSTS_PER_DAY = 0.006
+SHOP_POSTS_PER_DAY = 0.08  # sellers show off their own products
 TAGGED_SHARE = 0.8
+OWN_PRODUCTS = 0.75  # a seller's post tags their own products
 
 
 class ContentStage(Stage):
@@ -39,6 +41,10 @@ class ContentStage(Stage):
                     planned.append((ctx.local_time(day, rng), person))
         for _ in range(poisson(rng, len(registered) * CASUAL_POSTS_PER_DAY)):
             planned.append((ctx.local_time(day, rng), rng.choice(registered)))
+        for shop in world.shops:
+            if shop.products:
+                for _ in range(poisson(rng, SHOP_POSTS_PER_DAY)):
+                    planned.append((ctx.local_time(day, rng), world.people[shop.person]))
         planned = sorted(((at, p) for at, p in planned if at is not None and at > p.registered_at),
                          key=lambda item: (item[0], item[1].index))
         drafts = [self.draft(ctx, rng, author, at) for at, author in planned]
@@ -56,13 +62,18 @@ class ContentStage(Stage):
     def draft(self, ctx: SeedContext, rng: random.Random, author: Person, at: datetime) -> tuple[PostCreate, Post]:
         """What AUTHOR posts at AT: a niche from their taste, live products of it, its hashtags."""
         world = ctx.world
-        leaf_index = rng.choices(range(len(LEAVES)), weights=author.taste)[0]
-        leaf = LEAVES[leaf_index]
-        live = world.live_products(leaf_index, at)
+        own = [p for p in world.shops[author.shop].products if world.products[p].live_at <= at] \
+            if author.shop is not None else []
         tagged: list[int] = []
-        if live and rng.random() < TAGGED_SHARE:
-            count = min(len(live), rng.choice((1, 1, 1, 2, 2, 3)))
-            tagged = rng.sample(live, k=count)
+        if own and rng.random() < OWN_PRODUCTS:
+            tagged = rng.sample(own, k=min(len(own), rng.choice((1, 1, 2))))
+            leaf_index = world.products[tagged[0]].leaf
+        else:
+            leaf_index = rng.choices(range(len(LEAVES)), weights=author.taste)[0]
+            live = world.live_products(leaf_index, at)
+            if live and rng.random() < TAGGED_SHARE:
+                tagged = rng.sample(live, k=min(len(live), rng.choice((1, 1, 1, 2, 2, 3))))
+        leaf = LEAVES[leaf_index]
         hashtags = rng.sample(leaf.hashtags, k=rng.randint(1, min(3, len(leaf.hashtags))))
         if rng.random() < 0.5:
             hashtags.append(rng.choice(GENERAL_HASHTAGS))

@@ -10,6 +10,8 @@ never changes what the others generate), counters and the progress reporter.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import random
 import time
@@ -25,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core.clock import travel_to
 from commerce.core.db import Database
+from commerce.core.errors import DomainError
 from commerce.core.settings import Settings
 from serving.seed.world import World
 
@@ -91,8 +94,12 @@ class SeedSummary:
     orders: int = 0
     delivered: int = 0
     reviews: int = 0
+    wallet_checkouts: int = 0
     events: Counter[str] = field(default_factory=Counter)
     order_outcomes: Counter[str] = field(default_factory=Counter)
+    sellers: Counter[str] = field(default_factory=Counter)  # applications, decisions, shop products
+    payouts: Counter[str] = field(default_factory=Counter)
+    skipped_steps: Counter[str] = field(default_factory=Counter)  # "stage.action:error code"
     stage_seconds: dict[str, float] = field(default_factory=dict)
     step_seconds: dict[str, float] = field(default_factory=dict)  # finer timings a stage wants to report
     seconds: float = 0.0
@@ -119,6 +126,37 @@ class Stage:
         return ""
 
 
+class ScheduledStage(Stage):
+    """A stage whose work is a queue of actions at simulated moments: `schedule(at, "name", *args)`
+    has `run_due` call `self.name(ctx, rng, at, *args)` with the clock at AT, in time order. A
+    DomainError there (sold out meanwhile, a cart emptied elsewhere…) is real life: rolled back and
+    counted in `summary.skipped_steps`. Time per action goes to `summary.step_seconds`."""
+
+    def __init__(self) -> None:
+        self.queue: list[tuple[datetime, int, str, tuple[Any, ...]]] = []
+        self.sequence = itertools.count()
+        self.timing: dict[str, float] = {}
+
+    def schedule(self, at: datetime, action: str, *args: Any) -> None:
+        heapq.heappush(self.queue, (at, next(self.sequence), action, args))
+
+    async def run_due(self, ctx: SeedContext, until: datetime) -> None:
+        rng = ctx.rng(self.name)
+        while self.queue and self.queue[0][0] < until:
+            at, _, action, args = heapq.heappop(self.queue)
+            began = time.perf_counter()
+            try:
+                with ctx.at(at):
+                    await getattr(self, action)(ctx, rng, at, *args)
+            except DomainError as exc:
+                await ctx.session.rollback()
+                ctx.summary.skipped_steps[f"{self.name}.{action}:{exc.code}"] += 1
+            self.timing[action] = self.timing.get(action, 0) + time.perf_counter() - began
+
+    async def finish(self, ctx: SeedContext) -> None:
+        ctx.summary.step_seconds.update({f"{self.name}.{k}": round(v, 2) for k, v in sorted(self.timing.items())})
+
+
 class SeedContext:
     def __init__(self, *, session: AsyncSession, settings: Settings, options: SeedOptions, start: datetime,
                  end: datetime, report: Progress) -> None:
@@ -131,6 +169,9 @@ class SeedContext:
         self.report = report
         self.payment_secret = settings.webhook_secret("payments")
         self.courier_secret = settings.webhook_secret("courier")
+        from serving.seed.worker import SimulatedWorker  # it is also a stage: imports this module
+
+        self.worker = SimulatedWorker(settings)
         self._rngs: dict[str, random.Random] = {}
         self.days = _days(start, end)
 
@@ -205,3 +246,17 @@ async def run_stages(db: Database, stages: Sequence[Stage], *, options: SeedOpti
     ctx.summary.stage_seconds = {name: round(seconds, 2) for name, seconds in spent.items()}
     ctx.summary.seconds = round(time.perf_counter() - started, 2)
     return ctx.summary
+
+
+def office_hours(moment: datetime, rng: random.Random) -> datetime:
+    """MOMENT if the back office (admins, a shop's owner at their desk) works then — Monday to
+    Saturday, 09:00–18:00 Jakarta time — else a little after it next opens."""
+    local = moment.astimezone(WIB)
+    if local.weekday() < 6 and 9 <= local.hour < 18:
+        return moment
+    opening = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    if local.hour >= 9:
+        opening += timedelta(days=1)
+    if opening.weekday() == 6:
+        opening += timedelta(days=1)
+    return (opening + timedelta(minutes=rng.uniform(0, 180))).astimezone(UTC)

@@ -17,6 +17,7 @@ from serving.seed.world import Person
 
 DEMO_PASSWORD = "lakoo-demo-pass"
 DEMO_DOMAIN = "demo.lakoo.id"
+DEMO_ADMIN = {"email": f"admin@{DEMO_DOMAIN}", "username": "admin", "password": "lakoo-admin-demo"}
 DEMO_CREATORS = {"ayu", "citra", "dewi", "fitri", "hana", "kartika", "putri", "sari", "wulan", "made"}
 LAUNCH_COHORT = 0.15  # signs up in the first three days
 GROWTH = 1.3  # sign-ups per day grow by e^GROWTH over the window
@@ -25,6 +26,14 @@ CREATOR_SHARE = 0.08
 
 def demo_username(first: str) -> str:
     return f"demo_{first}"
+
+
+async def ensure_admin(ctx: SeedContext, at: datetime) -> None:
+    """The demo admin runs the platform: builds the catalogue, verifies sellers and products, pays
+    sellers out. Created at AT unless `lakoo demo` made the account already."""
+    with ctx.at(at):
+        found = await auth.account_id(ctx.session, email=DEMO_ADMIN["email"])
+        ctx.world.admin_id = found or (await auth.create_admin(ctx.session, **DEMO_ADMIN)).id
 
 
 def _taste(rng: random.Random, leaf_weights: list[float], alpha: float) -> list[float]:

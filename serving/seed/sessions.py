@@ -44,6 +44,7 @@ class CartIntent:
     quantity: int
     post: int | None
     surface: str
+    story: str | None = None  # a demo story: this one is bought at once, and paid
 
 
 def relevance(person: Person, post: Post) -> float:

@@ -121,3 +121,5 @@ REVIEWS = {
     1: ("Barang rusak waktu sampai", "Tidak sesuai deskripsi"),
 }
 CANCEL_REASONS = ("berubah pikiran", "salah pilih ukuran", "ingin ganti alamat", "menemukan harga lebih murah")
+SELLER_CANCEL_REASONS = ("Stok habis", "Varian yang dipesan sedang kosong", "Barang rusak saat pengecekan",
+                         "Toko sedang libur")

@@ -29,6 +29,8 @@ class Person:
     seen: set[int] = field(default_factory=set)  # posts already shown (feeds avoid repeats)
     hidden_authors: set[int] = field(default_factory=set)
     checkouts: int = 0
+    shop: int | None = None  # index in World.shops once they applied to sell
+    wallet: bool = False  # may have wallet money (a refund came back to it): look before checkout
 
     def affinity(self, leaf: int) -> float:
         """About 1 for an average category, up to ~5 for a passion, near 0 for no interest."""
@@ -46,6 +48,26 @@ class Product:
     quality: float  # drives ratings and repeat purchase
     appeal: float  # how clickable its photos are
     live_at: datetime  # approved: taggable and purchasable from then on
+    seller: int | None = None  # the owning person's index; None: sold by the platform itself
+
+
+@dataclass(slots=True, eq=False)
+class Shop:
+    """A person's seller account, from the first application on."""
+
+    index: int
+    person: int
+    niche: int  # the leaf category the shop mostly sells in
+    payout_weekday: int  # the day of the week the seller usually asks for their money
+    name: str = ""
+    handle: str = ""
+    story: str | None = None  # a demo account's fixed seller story
+    status: str = "planned"  # planned → pending → approved | rejected (→ pending again)
+    approved_at: datetime | None = None
+    warehouse_id: uuid.UUID | None = None
+    products: list[int] = field(default_factory=list)  # live products (World.products indexes)
+    listed: int = 0  # drafts created, live or not
+    cancels: int = 0  # orders the seller cancelled
 
 
 @dataclass(slots=True, eq=False)
@@ -75,6 +97,11 @@ class World:
     attachment: list[int] = field(default_factory=list)
     post_times: list[datetime] = field(default_factory=list)  # created_at of posts, in creation order
     cart_intents: list = field(default_factory=list)  # handed from the sessions to the commerce stage
+    shops: list[Shop] = field(default_factory=list)
+    shop_of: dict[str, int] = field(default_factory=dict)  # approved seller's user id (str) → shop index
+    admin_id: uuid.UUID | None = None  # the demo admin: verifies sellers, reviews products, pays out
+    category_ids: list[uuid.UUID] = field(default_factory=list)  # by leaf index
+    brand_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
     def recent_posts(self, before: datetime, days: float, limit: int | None = None) -> range:
         """Indexes of posts created in the DAYS before BEFORE (posts are made in time order)."""
@@ -91,6 +118,12 @@ class World:
         followee.followers += 1
         self.attachment.append(followee.index)
         return True
+
+    def add_product(self, product: Product) -> None:
+        self.products.append(product)
+        self.products_by_leaf[product.leaf].append(product.index)
+        if product.seller is not None:
+            self.shops[self.people[product.seller].shop].products.append(product.index)
 
     def live_products(self, leaf: int, at: datetime) -> list[int]:
         return [i for i in self.products_by_leaf[leaf] if self.products[i].live_at <= at]

@@ -220,3 +220,53 @@ async def test_seller_and_payout_events_notify_the_seller(client, settings, db, 
     assert "Rekening tidak valid" in mine["payout_rejected"][0]["body"]
     [refusal] = await inbox(client, rejected_h)
     assert refusal["type"] == "seller_rejected" and "NIK tidak terbaca" in refusal["body"]
+
+
+async def test_old_events_reach_the_inbox_at_their_time_but_send_nothing(client, settings, db, redis):
+    """A backlog (an outage, or the demo's seeded months relayed on the worker's first start): events
+    older than `notification_outbound_max_age_s` are dated by when they happened, batch as they would
+    have then, and get no email, push or SMS; a recent one still goes out; redelivery adds nothing."""
+    from commerce.core import outbox
+    from commerce.core.clock import utcnow
+    from commerce.notifications.models import Delivery
+
+    author, author_h = await user_with_token(client, "ayu")
+    post = (await client.post("/api/posts", json=post_body(), headers=author_h)).json()["id"]
+    fans = [(await user_with_token(client))[0] for _ in range(3)]
+    long_ago = (utcnow() - timedelta(seconds=settings.notification_outbound_max_age_s, days=2)).replace(microsecond=0)
+    async with db.session() as session:
+        for hour, fan in enumerate(fans[:2]):
+            outbox.publish(session, "post.liked", {"post_id": post, "author_id": author["id"], "user_id": fan["id"]},
+                           occurred_at=long_ago + timedelta(hours=hour))
+        outbox.publish(session, "user.followed", {"follower_id": fans[2]["id"], "followee_id": author["id"]},
+                       occurred_at=long_ago)
+        outbox.publish(session, "payout.paid", {"payout_id": str(uuid.uuid4()), "seller_id": author["id"],
+                                                "amount": 50_000}, occurred_at=long_ago)
+        outbox.publish(session, "payout.paid", {"payout_id": str(uuid.uuid4()), "seller_id": author["id"],
+                                                "amount": 75_000})
+        await session.commit()
+    await drain(settings, db, redis)
+
+    async def snapshot() -> list[tuple]:
+        async with db.session() as session:
+            return sorted((await session.execute(select(
+                Notification.type, Notification.actor_count, Notification.created_at, Notification.updated_at,
+                func.count(Delivery.id)).outerjoin(Delivery, Delivery.notification_id == Notification.id)
+                .where(Notification.user_id == uuid.UUID(author["id"]))
+                .group_by(Notification.id))).all(), key=lambda row: (row[0], row[2]))
+
+    rows = await snapshot()
+    old = [row for row in rows if row[2] == long_ago]
+    assert [(kind, actors, deliveries) for kind, actors, _, _, deliveries in old] == [
+        ("new_follower", 1, 0), ("payout_paid", 0, 0), ("post_liked", 2, 0)]
+    assert next(row[3] for row in old if row[0] == "post_liked") == long_ago + timedelta(hours=1)
+    [recent] = [row for row in rows if row[2] != long_ago]
+    assert recent[0] == "payout_paid" and recent[2] > long_ago + timedelta(days=2) and recent[4] > 0
+    items = await inbox(client, author_h)
+    assert items[0]["data"]["amount"] == 75_000 and len(items) == 4 and await unread(client, author_h) == 4
+
+    async with db.session() as session:  # the relay crashed and everything goes round again
+        await session.execute(update(OutboxEvent).values(published_at=None))
+        await session.commit()
+    assert await drain(settings, db, redis) > 0
+    assert await snapshot() == rows

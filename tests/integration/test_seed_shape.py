@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from commerce.core.eventbus import Consumer, relay_once
 from serving.seed import DEMO_PASSWORD, seed_demo
+from tests.events import drain_all
 from tests.helpers import login
 
 USERS, DAYS = 300, 40
@@ -20,25 +20,14 @@ STAMPS = ("auth.account.created_at", "users.user_profile.created_at", "social.fo
           "content.post_save.created_at", "content.comment.created_at", "interactions.interaction.occurred_at",
           "interactions.interaction.received_at", "cart.cart_item.added_at", "orders.\"order\".created_at",
           "orders.order_status_change.at", "payments.payment_event.at", "shipping.shipment_event.occurred_at",
-          "reviews.review.created_at", "platform.outbox_event.occurred_at", "inventory.reservation.created_at")
+          "reviews.review.created_at", "platform.outbox_event.occurred_at", "inventory.reservation.created_at",
+          "sellers.seller.applied_at", "sellers.seller_review.at", "payouts.payout.requested_at",
+          "ledger.journal.created_at", "ledger.entry.created_at")
 
 
 async def _rows(db, sql: str, **params) -> list:  # noqa: ANN001
     async with db.session() as session:
         return (await session.execute(text(sql), params)).all()
-
-
-async def _drain_feed(settings, db, redis) -> None:  # noqa: ANN001
-    """Relay every outbox row, then let the feed's fan-out consumer work through `post.created`."""
-    from commerce.feed.handlers import make_handlers
-    from serving.state import feed_config
-
-    while await relay_once(db, redis, batch_size=2000):
-        pass
-    consumers = [Consumer(db, redis, h, block_ms=5, retry_base_s=0.01, batch_size=500)
-                 for h in make_handlers(feed_config(settings)) if h.name == "feed.fan-out"]
-    while sum([await c.poll_once(block_ms=1) for c in consumers]):
-        pass
 
 
 async def test_seeded_marketplace_has_a_believable_shape(settings, db, redis, client):
@@ -118,7 +107,7 @@ async def test_seeded_marketplace_has_a_believable_shape(settings, db, redis, cl
     assert (await _rows(db, "SELECT count(*) FROM reviews.review"))[0][0] > 0
 
     # Demo accounts: log in over HTTP, see their following feed, orders and reviews.
-    await _drain_feed(settings, db, redis)
+    await drain_all(settings, db, redis, names={"feed.fan-out"})
     demo_orders = 0
     for name in ("ayu", "budi", "citra"):
         tokens = await login(client, f"demo_{name}@demo.lakoo.id", DEMO_PASSWORD)
