@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -93,6 +93,18 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return problem(exc.status_code, code, detail, instance=request.url.path,
                        headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value for its column type (a NUL character, a number out of range,
+        # malformed JSON). Request models refuse the usual ones first; this is the net under every
+        # path they miss, and the request's transaction has rolled back. Logged, in case the value
+        # came from our code rather than the client's input.
+        log.warning("database refused a value", extra={
+            "path": request.url.path, "sqlstate": getattr(exc.orig, "sqlstate", None),
+            "reason": str(exc.orig).splitlines()[0][:200] if exc.orig else type(exc).__name__})
+        return problem(422, "validation_failed", "A value cannot be stored as given (for example a NUL character "
+                       "or a number out of range)", title="Invalid input", instance=request.url.path)
 
     @app.exception_handler(RedisError)
     @app.exception_handler(SQLAlchemyTimeoutError)

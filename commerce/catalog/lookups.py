@@ -52,6 +52,13 @@ async def variant_snapshots(session: AsyncSession, *,
     return result
 
 
+async def lock_for_rating(session: AsyncSession, *, product_id: uuid.UUID) -> None:
+    """Lock the product row until the caller's transaction ends, so concurrent reviews of one product
+    recompute its rating one after another (each seeing the reviews committed before it) instead of
+    overwriting each other's count."""
+    await session.execute(select(Product.id).where(Product.id == product_id).with_for_update())
+
+
 async def set_rating(session: AsyncSession, *, product_id: uuid.UUID, average: Decimal | None, count: int) -> None:
     """The reviews context recomputes the aggregate from its own rows and stores it here (joins the
     caller's transaction); recomputing instead of folding in keeps rounding errors from piling up."""

@@ -199,6 +199,16 @@ def _category_subtree(value: str) -> Select[Any]:
     return select(tree.c.id)
 
 
+async def active_product_ids_in_category(session: AsyncSession, *, category: str,
+                                         limit: int = 5_000) -> list[uuid.UUID]:
+    """Active products of a category (id or slug) and its sub-categories, newest first: what the
+    feeds' PostgreSQL fallback filters explore by when trending per category is unavailable."""
+    rows = await session.scalars(select(Product.id).where(
+        Product.status == "active", Product.category_id.in_(_category_subtree(category)))
+        .order_by(Product.created_at.desc()).limit(limit))
+    return list(rows)
+
+
 def _filtered(query: Select[Any], params: ProductQuery) -> Select[Any]:
     query = query.where(Product.status == "active")
     if params.seller_id is not None:

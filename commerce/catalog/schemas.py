@@ -6,6 +6,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from commerce.core.inputs import StorableInput
+
 MAX_IMAGES = 10
 MAX_VARIANTS = 100
 MAX_PRICE = 1_000_000_000_000  # a trillion rupiah: far above any listing, far below BIGINT
@@ -25,9 +27,12 @@ Grams = Annotated[int, Field(gt=0, le=1_000_000)]
 VariantStatus = Literal["active", "inactive"]
 ProductStatus = Literal["draft", "pending_review", "active", "rejected", "archived"]
 Sort = Literal["newest", "price_asc", "price_desc", "popularity", "relevance"]
+POPULARITY_DOC = ("recent engagement in points: 10 × (views + 2 × post tag clicks + 4 × add-to-carts + "
+                  "8 × purchases) over the last 30 days, one per person per day each, halving every 7 days; "
+                  "refreshed every 10 minutes")
 
 
-class _In(BaseModel):
+class _In(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -106,7 +111,7 @@ class RejectIn(_In):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
-class ProductQuery(BaseModel):
+class ProductQuery(StorableInput):
     """Query string of the public listing. Filters combine with AND; `q` switches on search."""
 
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
@@ -121,7 +126,8 @@ class ProductQuery(BaseModel):
     price_max: Annotated[int, Field(ge=0, le=MAX_PRICE)] | None = Field(
         None, description="some active variant costs at most this much")
     sort: Sort | None = Field(None, description="defaults to relevance with `q`, newest without; prices sort "
-                                                "by the lowest active variant price")
+                                                "by the lowest active variant price; popularity by recent "
+                                                "engagement (see `popularity`)")
     cursor: Annotated[str, StringConstraints(max_length=500)] | None = Field(
         None, description="next_cursor from the previous page of the same query")
     limit: Annotated[int, Field(ge=1, le=100)] = 20
@@ -207,7 +213,7 @@ class ProductSummary(ProductCard):
 
     brand_id: uuid.UUID | None
     category_id: uuid.UUID
-    popularity: int
+    popularity: int = Field(description=POPULARITY_DOC)
     rating_avg: float | None
     rating_count: int
     created_at: datetime
@@ -238,7 +244,7 @@ class ProductDetail(BaseModel):
     price_max: int | None
     currency: str
     in_stock: bool
-    popularity: int
+    popularity: int = Field(description=POPULARITY_DOC)
     rating_avg: float | None
     rating_count: int
     variants: list[VariantOut]

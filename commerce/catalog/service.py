@@ -421,4 +421,12 @@ async def set_available(session: AsyncSession, *, variant_id: uuid.UUID, availab
 
 
 # Lookups for cart, checkout and reviews, published through this module (see lookups.py).
-from commerce.catalog.lookups import VariantSnapshot, set_rating, variant_snapshots  # noqa: E402, F401
+from commerce.catalog.lookups import (  # noqa: E402, F401
+    VariantSnapshot,
+    lock_for_rating,
+    set_rating,
+    variant_snapshots,
+)
+
+# The read side the feeds' fallback uses.
+active_product_ids_in_category = queries.active_product_ids_in_category

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from commerce.catalog.schemas import ProductCard
+from commerce.core.inputs import StorableInput
 from commerce.users.schemas import AuthorCard
 
 MAX_IMAGES = 9
@@ -14,7 +15,7 @@ MAX_PRODUCT_TAGS = 20  # a post may tag up to 19 products; 20 or more is rejecte
 PostText = Annotated[str, StringConstraints(max_length=2200)]
 
 
-class _In(BaseModel):
+class _In(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
 

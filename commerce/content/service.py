@@ -29,6 +29,7 @@ from commerce.content.schemas import (
 from commerce.core import outbox
 from commerce.core.clock import stamp, utcnow
 from commerce.core.ids import uuid7
+from commerce.core.inputs import ensure_storable
 from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.interactions import service as interactions
 from commerce.social import service as social
@@ -408,22 +409,30 @@ async def posts_by_user(session: AsyncSession, *, user_id: uuid.UUID, viewer_id:
 
 async def posts_by_hashtag(session: AsyncSession, *, tag: str, viewer_id: uuid.UUID | None, cursor: str | None,
                            limit: int = 20) -> Page[PostCard]:
+    ensure_storable(tag, field="tag")
     query = queries.active_posts().join(PostHashtag, PostHashtag.post_id == Post.id).where(
         PostHashtag.tag == normalise_tag(tag.lstrip("#")))
     return await queries.page_of_posts(session, query, viewer_id=viewer_id, cursor=cursor, limit=limit)
 
 
 async def recent_posts(session: AsyncSession, *, viewer_id: uuid.UUID, cursor: str | None, limit: int = 20,
-                       hashtag: str | None = None, exclude: Collection[uuid.UUID] = ()) -> Page[PostCard]:
+                       hashtag: str | None = None, category: str | None = None,
+                       exclude: Collection[uuid.UUID] = ()) -> Page[PostCard]:
     """Everyone's newest posts but the viewer's own and `exclude` (blocked authors are dropped while
     hydrating): what the ranked feeds serve from PostgreSQL when Redis or the ranking is unavailable,
-    or when the viewer has seen everything ranked for them."""
+    or when the viewer has seen everything ranked for them. `category` (id or slug, sub-categories
+    included) keeps posts tagging a product of it."""
     query = queries.active_posts().where(Post.author_id != viewer_id)
     if exclude:
         query = query.where(Post.id.not_in(list(exclude)))
     if hashtag:
+        ensure_storable(hashtag, field="hashtag")
         query = query.join(PostHashtag, PostHashtag.post_id == Post.id).where(
             PostHashtag.tag == normalise_tag(hashtag.lstrip("#")))
+    if category:
+        ensure_storable(category, field="category")
+        products = await catalog.active_product_ids_in_category(session, category=category)
+        query = query.where(Post.id.in_(select(PostProductTag.post_id).where(PostProductTag.product_id.in_(products))))
     return await queries.page_of_posts(session, query, viewer_id=viewer_id, cursor=cursor, limit=limit)
 
 

@@ -51,14 +51,18 @@ class Page(BaseModel, Generic[T]):
 
 
 def decode_time_id(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """The usual keyset: (a timestamp, an id) of the last row served, newest-first or oldest-first."""
+    """The usual keyset: (a timestamp, an id) of the last row served, newest-first or oldest-first.
+    Every time we hand out is timezone-aware; a naive one is forged and would not compare with ours."""
     values = decode_cursor(cursor, 2)
     if values is None:
         return None
     try:
-        return datetime.fromisoformat(values[0]), uuid.UUID(values[1])
+        at, id_ = datetime.fromisoformat(values[0]), uuid.UUID(values[1])
     except (TypeError, ValueError) as exc:
         raise InvalidCursor() from exc
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidCursor()
+    return at, id_
 
 
 def encode_time_id(at: datetime, id_: uuid.UUID) -> str:

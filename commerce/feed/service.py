@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +30,11 @@ log = logging.getLogger("lakoo.feed")
 
 DEFAULT_FANOUT_THRESHOLD = 10_000
 BACKFILL_POSTS = 20
+MAX_ROUNDS = 5
+MAX_SCAN = timelines.TIMELINE_CAP
+_LOWEST_ID = uuid.UUID(int=0)
+
+PostKey = tuple[datetime, uuid.UUID]
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,16 @@ class FeedConfig:
 
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def _above_score(score: int) -> PostKey:
+    """A key such that every timeline entry at or above it scores more than `score`. Scores are whole
+    milliseconds and a read may be cut off inside one of them, but it has seen all of the later ones,
+    so the next read may start there. Needs only that `_ms` never decreases, float rounding or not."""
+    at = datetime.fromtimestamp((score + 1) / 1000, tz=UTC)
+    if _ms(at) <= score:  # float rounding on an exact millisecond
+        at += timedelta(milliseconds=1)
+    return at, _LOWEST_ID
 
 
 async def fan_out(session: AsyncSession, redis: RedisStore, config: FeedConfig, *, post_id: uuid.UUID,
@@ -72,46 +87,65 @@ async def following_feed(session: AsyncSession, redis: RedisStore, config: FeedC
     hidden = await social.hidden_user_ids(session, viewer_id=viewer_id)
     big = {uid for uid, n in counts.items() if n > config.fanout_threshold}
     want = limit + 1
-    visible: list[tuple[datetime, uuid.UUID]] = []
+    scan = want * 2
+    visible: list[PostKey] = []
     cards: dict[uuid.UUID, PostCard] = {}
     use_redis = True
-    # Each round takes the next slice of both sources; rounds repeat only while entries get filtered
-    # out (unfollowed, blocked, deleted) and the page is still short.
-    for _ in range(5):
+    # Each round scans the next slice of both sources, down to a frontier above which both have been
+    # read completely, so the merge never skips an entry of the slower source. Rounds repeat while
+    # entries get filtered out (unfollowed, blocked, deleted) and the page is still short; a stretch
+    # with nothing left to show (a prolific author just unfollowed) moves the scan past it, and the
+    # slice doubles each round so even a full timeline is crossed within the cap.
+    for _ in range(MAX_ROUNDS):
         candidates: set[uuid.UUID] = set()
-        exhausted = True
+        frontier: PostKey | None = None  # None: everything below `after` has been read
         if use_redis:
             try:
                 entries = await timelines.read(redis, user_id=viewer_id,
-                                               max_score="+inf" if after is None else _ms(after[0]), count=want * 2)
+                                               max_score="+inf" if after is None else _ms(after[0]), count=scan)
                 candidates |= {pid for pid, _ in entries}
-                exhausted = len(entries) < want * 2
+                if len(entries) == scan:
+                    frontier = _above_score(min(score for _, score in entries))
                 merged_authors = big
             except RedisError:
                 log.warning("redis unavailable; following feed served from postgres", exc_info=True)
                 use_redis, merged_authors = False, followees
         else:
             merged_authors = followees
-        from_db = await content.posts_by_authors(session, author_ids=merged_authors, before=after, limit=want * 2)
+        from_db = await content.posts_by_authors(session, author_ids=merged_authors, before=after, limit=scan)
         candidates |= {pid for pid, _ in from_db}
-        exhausted = exhausted and len(from_db) < want * 2
+        if len(from_db) == scan:
+            oldest = min((at, pid) for pid, at in from_db)
+            frontier = oldest if frontier is None else max(frontier, oldest)
+        if after is not None and frontier is not None and frontier >= after:
+            # One millisecond of the timeline holds more entries than the slice: read a bigger one.
+            scan = min(scan * 2, MAX_SCAN)
+            continue
         refs = await content.post_refs(session, post_ids=list(candidates))
         ordered = sorted(
             ((at, pid) for pid, (author, at) in refs.items()
-             if author in followees and (after is None or (at, pid) < after)),
+             if author in followees and (after is None or (at, pid) < after)
+             and (frontier is None or (at, pid) >= frontier)),
             reverse=True,
         )
-        if not ordered:
-            break
         # Hydrate only as many as the page needs; filtered-out ones trigger another round.
-        ordered = ordered[:want]
-        round_cards = await content.post_cards(session, post_ids=[pid for _, pid in ordered], viewer_id=viewer_id,
-                                               hidden_authors=hidden)
-        cards.update(round_cards)
-        visible += [(at, pid) for at, pid in ordered if pid in round_cards]
-        if len(visible) >= want or exhausted:
+        need = want - len(visible)
+        batch = ordered[:need]
+        if batch:
+            round_cards = await content.post_cards(session, post_ids=[pid for _, pid in batch],
+                                                   viewer_id=viewer_id, hidden_authors=hidden)
+            cards.update(round_cards)
+            visible += [(at, pid) for at, pid in batch if pid in round_cards]
+        after = batch[-1] if len(ordered) > need else frontier
+        if len(visible) >= want or after is None:
             break
-        after = ordered[-1]
+        scan = min(scan * 2, MAX_SCAN)
+    else:
+        # The round cap stopped a page that is still short: hand back where the scan stopped, so
+        # the client carries on from there instead of taking the feed for finished.
+        page = sorted(visible, reverse=True)[:limit]
+        return Page[PostCard](items=[cards[pid] for _, pid in page],
+                              next_cursor=None if after is None else content.post_cursor(*after))
     visible = sorted(set(visible), reverse=True)
     page = visible[:limit]
     next_cursor = content.post_cursor(page[-1][0], page[-1][1]) if len(visible) > limit else None

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from commerce.core.inputs import StorableInput
+
 ClientEventType = Literal[
     "impression", "post_view", "post_click", "share", "product_tag_click", "product_view", "hide", "not_interested",
 ]
@@ -13,7 +15,7 @@ Surface = Literal["for_you", "explore", "following", "profile", "search", "hasht
 MAX_BATCH = 500
 
 
-class ClientEvent(BaseModel):
+class ClientEvent(StorableInput):
     """What an app may report. Likes, saves, comments, carts, checkouts and purchases are written by
     the server when they happen, so a client cannot inflate or double-count them."""
 
@@ -42,7 +44,7 @@ class ClientEvent(BaseModel):
         return value
 
 
-class EventBatch(BaseModel):
+class EventBatch(StorableInput):
     model_config = ConfigDict(extra="forbid")
 
     events: Annotated[list[ClientEvent], Field(min_length=1, max_length=MAX_BATCH)]

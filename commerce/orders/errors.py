@@ -39,3 +39,26 @@ class CourierMismatch(ValidationFailed):
 class RefundToOriginalUnavailable(ValidationFailed):
     code = "refund_to_original_unavailable"
     title = "A bank transfer (virtual account) cannot be refunded to its source; choose the wallet"
+
+
+class InvalidRefundAmount(ValidationFailed):
+    code = "invalid_refund_amount"
+    title = "A refund is a positive whole number of rupiah"
+
+
+class OrderNotRefundable(Conflict):
+    code = "order_not_refundable"
+    title = "Only a paid order that has not ended can be refunded"
+
+
+class RefundExceedsOrder(Conflict):
+    code = "refund_exceeds_order"
+    title = "The refund is more than what is left to refund on this order"
+
+
+class RefundThroughOrder(Conflict):
+    """A checkout's payment is its orders' money: refunding the intent directly would leave the orders,
+    their escrow and the seller's settlement believing it was still paid."""
+
+    code = "refund_through_order"
+    title = "This payment belongs to a checkout; refund its orders with POST /api/orders/{id}/refunds"

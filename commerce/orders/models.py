@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from commerce.core.db import Base
 
+# No "partially_refunded": a partial refund is money (`refunded_amount`), not a fulfilment status.
 ORDER_STATUSES = ("pending_payment", "paid", "processing", "shipped", "delivered", "completed", "cancelled",
-                  "expired", "refunded", "partially_refunded")
+                  "expired", "refunded")
 
 
 class Checkout(Base):

@@ -36,12 +36,17 @@ from commerce.orders.errors import (
     CartNotPurchasable,
     IdempotencyKeyReused,
     InvalidOrderTransition,
+    InvalidRefundAmount,
     OrderNotFound,
+    OrderNotRefundable,
+    RefundExceedsOrder,
+    RefundThroughOrder,
 )
 from commerce.orders.models import Checkout, Order, OrderItem, OrderStatusChange
 from commerce.orders.schemas import CheckoutIn, CheckoutOut, OrderDetail, OrderItemOut, OrderOut, StatusChangeOut
-from commerce.orders.states import CANCELLABLE_BY_BUYER, can_move
+from commerce.orders.states import CANCELLABLE_BY_BUYER, REFUNDABLE, can_move
 from commerce.payments import service as payments
+from commerce.payments.schemas import RefundOut
 from commerce.shipping import service as shipping
 
 ORIGIN_PROVINCE = "DKI Jakarta"  # until sellers and their warehouses bring their own origin
@@ -282,7 +287,7 @@ async def ship(session: AsyncSession, *, order_id: uuid.UUID, tracking_number: s
                                               service=order.courier_service, tracking_number=tracking_number)
     _move(session, order, "shipped", f"{order.courier} {shipment.tracking_number}")
     outbox.publish(session, "order.shipped", _event(order, tracking_number=shipment.tracking_number,
-                                                    courier=order.courier))
+                                                    courier=order.courier, courier_service=order.courier_service))
     await session.commit()
     return await get_order(session, order_id=order.id, buyer_id=None)
 
@@ -298,15 +303,47 @@ async def complete(session: AsyncSession, *, order_id: uuid.UUID, buyer_id: uuid
 
 async def refund(session: AsyncSession, *, order_id: uuid.UUID, amount: int, reason: str,
                  payment_secret: str, refund_to: str = "wallet") -> OrderDetail:
-    """Admin refund of part or all of a paid order (goods stay where they are)."""
+    """Admin refund of part or all of a paid order (goods stay where they are). A partial refund is a
+    timeline entry, not a status, so fulfilment carries on and completion settles only what was kept;
+    refunding everything that is left ends the order as `refunded`."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise InvalidRefundAmount()
     order = await _owned(session, order_id, None, lock=True)
-    if order.paid_at is None or amount > order.total - order.refunded_amount:
-        raise InvalidOrderTransition("refund exceeds what was paid for this order")
+    if order.paid_at is None or order.status not in REFUNDABLE:
+        raise OrderNotRefundable(f"an order that is {order.status} cannot be refunded")
+    left = order.total - order.refunded_amount
+    if amount > left:
+        raise RefundExceedsOrder(f"at most {left} IDR is left to refund on this order", refundable=left)
     await _refund(session, order, amount, reason, payment_secret, refund_to)
-    _move(session, order, "refunded" if order.refunded_amount >= order.total else "partially_refunded", reason)
+    if order.refunded_amount == order.total:
+        _move(session, order, "refunded", reason)
+    else:
+        session.add(OrderStatusChange(order_id=order.id, from_status=order.status, to_status=order.status,
+                                      note=f"refunded {amount} {order.currency}: {reason}", at=utcnow()))
     outbox.publish(session, "order.refunded", _event(order, amount=amount))
     await session.commit()
     return await get_order(session, order_id=order.id, buyer_id=None)
+
+
+async def refund_payment(session: AsyncSession, *, intent_id: uuid.UUID, amount: int | None, reason: str,
+                         payment_secret: str) -> RefundOut:
+    """Admin refund straight on a payment intent, for intents that belong to no checkout. A checkout's
+    intent is refused (409 `refund_through_order`, naming its orders): only the order refund keeps
+    `refunded_amount`, escrow, the seller's settlement and payment_clearing in step with the money."""
+    intent = await payments.get_intent(session, intent_id=intent_id, buyer_id=None)
+    try:
+        checkout_id: uuid.UUID | None = uuid.UUID(intent.reference)
+    except ValueError:
+        checkout_id = None
+    if checkout_id is not None:
+        order_ids = list(await session.scalars(select(Order.id).where(Order.checkout_id == checkout_id)
+                                               .order_by(Order.id)))
+        if order_ids:
+            raise RefundThroughOrder(
+                "this payment paid for checkout orders; refund them with "
+                + ", ".join(f"POST /api/orders/{order_id}/refunds" for order_id in order_ids),
+                checkout_id=str(checkout_id), order_ids=[str(order_id) for order_id in order_ids])
+    return await payments.refund(session, intent_id=intent_id, amount=amount, reason=reason, secret=payment_secret)
 
 
 # --- event consumers' use cases (each commits) ----------------------------------------------------

@@ -24,3 +24,8 @@ class InvalidPayoutTransition(Conflict):
 class OwnPayout(Forbidden):
     code = "own_payout"
     title = "An admin cannot decide on their own payout"
+
+
+class BankReferenceTaken(Conflict):
+    code = "bank_reference_taken"
+    title = "That bank reference already paid another payout"

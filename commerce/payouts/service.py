@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core import outbox
@@ -25,6 +26,7 @@ from commerce.ledger import service as ledger
 from commerce.ledger.errors import InsufficientFunds
 from commerce.ledger.schemas import EntryOut
 from commerce.payouts.errors import (
+    BankReferenceTaken,
     InsufficientBalance,
     InvalidPayoutTransition,
     OwnPayout,
@@ -170,8 +172,17 @@ async def mark_paid(session: AsyncSession, *, payout_id: uuid.UUID, admin_id: uu
     """The bank transfer went out: payout clearing → cash, with the transfer's reference."""
     payout = await _decide(session, payout_id, admin_id, "paid")
     if await session.scalar(select(Payout.id).where(Payout.bank_reference == reference)) is not None:
-        raise InvalidPayoutTransition("that bank reference already paid another payout", reference=reference)
+        raise BankReferenceTaken(reference=reference)
     payout.paid_at, payout.paid_by, payout.bank_reference = payout.updated_at, admin_id, reference
+    try:
+        # Written now, not at commit: a concurrent payment with the same reference (which the check
+        # above cannot see yet) fails here on the unique index, before any money is booked.
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) == "uq_payout_bank_reference":
+            raise BankReferenceTaken(reference=reference) from exc
+        raise
     await ledger.post(session, key=f"payout:{payout.id}:paid", kind="payout_paid", reference=str(payout.id),
                       memo=f"payout sent, bank reference {reference}",
                       lines=[chart.debit(chart.seller_payout(payout.seller_id), payout.amount),

@@ -1,6 +1,7 @@
 """Reviews: only the buyer of a delivered item may review it, once. The product's rating average and
-count are recomputed from the reviews table in the same transaction, which also publishes
-`review.created` (the seller's shop rating follows from it)."""
+count are recomputed from the reviews table in the same transaction, with the product row locked so
+concurrent reviews of one product queue instead of losing each other, and the transaction also
+publishes `review.created` (the seller's shop rating follows from it)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ async def create_review(session: AsyncSession, *, buyer_id: uuid.UUID, data: Rev
     product_id, status = await orders.reviewable_item(session, order_item_id=data.order_item_id, buyer_id=buyer_id)
     if status not in REVIEWABLE:
         raise NotDeliveredYet()
+    # Held until commit: the aggregate below then counts every review committed before this one.
+    await catalog.lock_for_rating(session, product_id=product_id)
     if await session.scalar(select(Review.id).where(Review.order_item_id == data.order_item_id)):
         raise AlreadyReviewed()
     review = Review(id=uuid7(), order_item_id=data.order_item_id, product_id=product_id, buyer_id=buyer_id,

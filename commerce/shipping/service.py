@@ -169,8 +169,20 @@ async def create_shipment(session: AsyncSession, *, order_id: uuid.UUID, courier
     shipment = Shipment(id=uuid7(), order_id=order_id, courier_code=courier, service_code=service,
                         tracking_number=tracking_number, status="label_created", created_at=now, updated_at=now,
                         picked_up_at=None, delivered_at=None)
-    session.add(shipment)
-    await session.flush()
+    try:
+        # A savepoint, because this joins the caller's transaction: a concurrent shipment that took
+        # the number (or the order) after the checks above loses on the unique index, and the caller
+        # gets the same typed conflict the checks give instead of a failed transaction.
+        async with session.begin_nested():
+            session.add(shipment)
+            await session.flush()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        if constraint == "uq_shipment_tracking_number":
+            raise TrackingNumberTaken() from exc
+        if constraint == "uq_shipment_order_id":
+            raise ShipmentExists() from exc
+        raise
     session.add(ShipmentEvent(shipment_id=shipment.id, event_id=None, status="label_created", location=None,
                               applied=True, occurred_at=now, received_at=now))
     await session.flush()

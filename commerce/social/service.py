@@ -42,6 +42,7 @@ async def hidden_user_ids(session: AsyncSession, *, viewer_id: uuid.UUID | None)
 
 
 async def _remove_follow(session: AsyncSession, follower_id: uuid.UUID, followee_id: uuid.UUID) -> bool:
+    """The caller holds both people's counter locks (`users.lock_counts`)."""
     removed = await session.execute(
         delete(Follow).where(Follow.follower_id == follower_id, Follow.followee_id == followee_id)
         .returning(Follow.follower_id)
@@ -58,9 +59,14 @@ def _followed_event(follower_id: uuid.UUID, followee_id: uuid.UUID, at: datetime
 
 
 async def follow(session: AsyncSession, *, follower_id: uuid.UUID, followee_id: uuid.UUID) -> Relationship:
+    """Follow, unfollow and block first lock the pair's counter rows in id order. That keeps two of
+    them on the same pair from deadlocking, and serialises a follow with a block between the same
+    people: whichever comes second sees the other's commit (a follow sees the block and is refused,
+    a block sees the follow and ends it), so no follow survives a block."""
     if follower_id == followee_id:
         raise CannotFollowSelf()
     await users.ensure_exists(session, user_id=followee_id)
+    await users.lock_counts(session, user_ids=(follower_id, followee_id))
     if await is_blocked_between(session, a=follower_id, b=followee_id):
         raise Blocked()
     now = utcnow()
@@ -125,6 +131,7 @@ async def follow_many(session: AsyncSession, *,
 
 async def unfollow(session: AsyncSession, *, follower_id: uuid.UUID, followee_id: uuid.UUID) -> Relationship:
     await users.ensure_exists(session, user_id=followee_id)
+    await users.lock_counts(session, user_ids=(follower_id, followee_id))
     await _remove_follow(session, follower_id, followee_id)
     await session.commit()
     return await relationship(session, viewer_id=follower_id, other_id=followee_id)
@@ -135,6 +142,7 @@ async def block(session: AsyncSession, *, blocker_id: uuid.UUID, blocked_id: uui
     if blocker_id == blocked_id:
         raise CannotBlockSelf()
     await users.ensure_exists(session, user_id=blocked_id)
+    await users.lock_counts(session, user_ids=(blocker_id, blocked_id))
     await session.execute(
         insert(Block).values(blocker_id=blocker_id, blocked_id=blocked_id, created_at=utcnow())
         .on_conflict_do_nothing()

@@ -108,6 +108,17 @@ async def adjust_counts(session: AsyncSession, *, user_id: uuid.UUID, followers:
     )
 
 
+async def lock_counts(session: AsyncSession, *, user_ids: Iterable[uuid.UUID]) -> None:
+    """Lock these profiles' counter rows in id order until the caller commits (joins its transaction).
+    A use case that moves two people's counters takes both locks up front, in one order: A following
+    B while B follows A then queue on the same first row instead of each holding the row the other
+    needs. NO KEY UPDATE, like the increments themselves, so rows referring to a profile still insert."""
+    ids = sorted(set(user_ids))
+    if ids:
+        await session.execute(select(UserProfile.id).where(UserProfile.id.in_(ids)).order_by(UserProfile.id)
+                              .with_for_update(key_share=True))
+
+
 async def followers_count(session: AsyncSession, *, user_id: uuid.UUID) -> int:
     return int(await session.scalar(select(UserProfile.followers_count).where(UserProfile.id == user_id)) or 0)
 

@@ -83,6 +83,9 @@ async def ship(order_id: uuid.UUID, body: ShipIn, admin: AdminUser, session: Ses
 async def refund(order_id: uuid.UUID, body: RefundIn, admin: AdminUser, session: SessionDep,
                  settings: SettingsDep) -> OrderDetail:
     """Admin refund of part or all of a paid order, to the buyer's wallet unless `refund_to` is
-    `original`; after completion the seller's balance and the commission give it back."""
+    `original`; after completion the seller's balance and the commission give it back. A partial
+    refund leaves the status alone (fulfilment carries on, completion settles what was kept);
+    refunding all that is left ends the order as `refunded`. 409 `refund_exceeds_order` above what
+    is left (`refundable`), `order_not_refundable` for unpaid or ended orders."""
     return await orders.refund(session, order_id=order_id, amount=body.amount, reason=body.reason,
                                payment_secret=settings.webhook_secret("payments"), refund_to=body.refund_to)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, status
 
 from commerce.core.settings import Settings
+from commerce.orders import service as orders
 from commerce.payments import service as payments
 from commerce.payments.errors import TestModeOnly
 from commerce.payments.schemas import (
@@ -67,5 +68,7 @@ async def simulate(intent_id: uuid.UUID, body: SimulateIn, me: CurrentUser, sess
              responses=ERRORS)
 async def refund(intent_id: uuid.UUID, body: RefundCreate, admin: AdminUser, session: SessionDep,
                  settings: SettingsDep) -> RefundOut:
-    return await payments.refund(session, intent_id=intent_id, amount=body.amount, reason=body.reason,
-                                 secret=settings.webhook_secret("payments"))
+    """Refunds a payment that belongs to no checkout. A checkout's payment is 409
+    `refund_through_order` with the `order_ids` to refund through `POST /api/orders/{id}/refunds`."""
+    return await orders.refund_payment(session, intent_id=intent_id, amount=body.amount, reason=body.reason,
+                                       payment_secret=settings.webhook_secret("payments"))

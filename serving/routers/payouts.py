@@ -92,5 +92,6 @@ async def reject(payout_id: uuid.UUID, body: RejectIn, admin: AdminUser, session
 @router.post("/api/admin/payouts/{payout_id}/mark-paid", response_model=PayoutOut, responses=ERRORS,
              summary="Mark a payout paid")
 async def mark_paid(payout_id: uuid.UUID, body: MarkPaidIn, admin: AdminUser, session: SessionDep) -> PayoutOut:
-    """After the bank transfer: approved → paid with the transfer's reference (unique)."""
+    """After the bank transfer: approved → paid with the transfer's reference; a reference that
+    already paid another payout is 409 `bank_reference_taken`."""
     return await payouts.mark_paid(session, payout_id=payout_id, admin_id=admin.user_id, reference=body.reference)

@@ -9,6 +9,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from commerce.catalog.jobs import POPULARITY_INTERVAL_S, refresh_popularity_job
 from commerce.core.db import Database
 from commerce.core.eventbus import Consumer, Handler, run_relay
 from commerce.core.redis import RedisStore
@@ -45,6 +46,7 @@ def periodic_jobs(settings: Settings) -> list[PeriodicJob]:
     return [
         PeriodicJob("inventory.release-expired", 15, release_expired_job),
         PeriodicJob("orders.auto-complete", 300, auto_complete_job),
+        PeriodicJob("catalog.popularity", POPULARITY_INTERVAL_S, refresh_popularity_job),
         PeriodicJob("feed.cards", 1, refresh_cards_job),
         PeriodicJob("feed.soldout", 10, refresh_soldout_job),
         PeriodicJob("feed.impressions", 1, drain_impressions_job),

@@ -93,6 +93,11 @@ async def test_wrong_password_and_unknown_email_look_the_same(client):
 async def test_login_bad_input_is_422(client):
     assert_problem(await client.post("/api/auth/login", json={"email": "a@b.co"}), 422)
     assert_problem(await client.post("/api/auth/login", json={"email": "a@b.co", "password": "p" * 200}), 422)
+    # PostgreSQL cannot compare text with a NUL in it: the database's refusal is a 422, not a crash.
+    nul = await client.post("/api/auth/login", json={"email": "a\u0000@b.co", "password": "whatever1"})
+    assert_problem(nul, 422, "validation_failed")
+    user = await register(client)
+    await login(client, user["email"])  # the failed statement left nothing broken behind
 
 
 async def test_sixth_failed_login_in_a_minute_is_throttled(client):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
@@ -438,6 +438,83 @@ async def test_each_sort_walks_every_page_without_gaps(client, db):
     assert [i["popularity"] for i in popular] == [900, 50, 50, 7, 0, 0]
     assert len({i["id"] for i in popular}) == 6 and set(by_id) == {i["id"] for i in popular}
     assert popular[1]["id"] > popular[2]["id"]  # ties broken by id, in the sort's direction
+
+
+async def test_nul_characters_are_422_not_500(client, db):
+    admin = await admin_headers(client, db)
+    await make_brand(client, admin, "Eiger")
+    for params in ({"q": "sepatu\u0000"}, {"category": "fa\u0000shion"}, {"brand": "\u0000"}):
+        body = assert_problem(await client.get("/api/products", params=params), 422, "validation_failed")
+        assert body["errors"][0]["loc"] == ["query", next(iter(params))], body
+    product = {"name": "Kaos", "description": "\u0000", "category_id": str(uuid.uuid4())}
+    for path, payload in (("/api/brands", {"name": "Ei\u0000ger"}), ("/api/categories", {"name": "Tas\u0000"}),
+                          ("/api/products", product)):
+        assert_problem(await client.post(path, json=payload, headers=admin), 422, "validation_failed")
+    assert [b["name"] for b in (await client.get("/api/brands")).json()["items"]] == ["Eiger"]
+
+
+async def test_popularity_follows_recent_engagement(client, db, redis, settings):
+    """Views, tag clicks, add-to-carts and purchases, weighted along the funnel, decaying by half a
+    week, one count per person per day: the worker job turns them into `sort=popularity`."""
+    from commerce.catalog.popularity import refresh_popularity
+    from commerce.interactions import service as interactions
+    from serving.workers.runner import periodic_jobs
+    from tests.factories import add_to_cart, warehouse
+
+    admin = await admin_headers(client, db)
+    category = await make_category(client, admin, "Fashion")
+    p = {key: await make_product(client, admin, category, name=key) for key in ("viewed", "carted", "bought",
+                                                                                 "stale", "idle")}
+    people = [await user_with_token(client) for _ in range(3)]
+    now = datetime.now(UTC)
+
+    def event(kind: str, product: str) -> dict:
+        return {"event_id": str(uuid.uuid4()), "type": kind, "occurred_at": now.isoformat(),
+                "product_id": p[product]["id"]}
+
+    for _, headers in people:  # three people look at "viewed"; the first keeps reloading it
+        response = await client.post("/api/interactions", json={"events": [event("product_view", "viewed")]},
+                                     headers=headers)
+        assert response.status_code == 202, response.text
+    await client.post("/api/interactions", json={"events": [event("product_view", "viewed") for _ in range(20)]},
+                      headers=people[0][1])
+    stock = {"warehouse_id": (await warehouse(client, admin))["id"], "variant_id": p["carted"]["variants"][0]["id"],
+             "quantity": 5}
+    assert (await client.post("/api/inventory/stock", headers=admin, json=stock)).status_code in (200, 201)
+    await add_to_cart(client, people[1][1], p["carted"]["variants"][0]["id"])
+    buyer = uuid.UUID(people[2][0]["id"])
+    async with db.session() as session:
+        await interactions.record_many(session, events=[
+            {"user_id": buyer, "event_type": "purchase", "product_id": uuid.UUID(p["bought"]["id"]),
+             "quantity": 1, "occurred_at": now},
+            {"user_id": buyer, "event_type": "product_view", "product_id": uuid.UUID(p["stale"]["id"]),
+             "occurred_at": now - timedelta(days=7)},  # one half-life ago: half the points
+            *({"user_id": uuid.UUID(u["id"]), "event_type": "purchase", "product_id": uuid.UUID(p["idle"]["id"]),
+               "occurred_at": now - timedelta(days=31)} for u, _ in people),  # out of the window
+        ])
+        await session.commit()
+
+    async def ranking(at: datetime) -> list[tuple[str, int]]:
+        async with db.session() as session:
+            await refresh_popularity(session, now=at)
+        return [(i["name"], i["popularity"]) for i in await walk(client, {"sort": "popularity", "limit": 2})]
+
+    [job] = [job for job in periodic_jobs(settings) if job.name == "catalog.popularity"]  # what the worker runs
+    assert await job.fn(db, redis, settings) == 4
+    expected = [("bought", 80), ("carted", 40), ("viewed", 30), ("stale", 5), ("idle", 0)]
+    assert [(i["name"], i["popularity"]) for i in await walk(client, {"sort": "popularity", "limit": 2})] == expected
+    later = now + timedelta(seconds=1)
+    assert await ranking(later) == expected
+    for _, headers in people:  # a tag click is worth two views: "viewed" overtakes both
+        await client.post("/api/interactions", json={"events": [event("product_tag_click", "viewed")]},
+                          headers=headers)
+    assert [name for name, _ in await ranking(later)][:3] == ["viewed", "bought", "carted"]
+    detail = (await client.get(f"/api/products/{p['viewed']['id']}")).json()
+    assert detail["popularity"] == 90
+    assert dict(await ranking(now + timedelta(days=7)))["viewed"] == 45  # a week on, half
+    assert {points for _, points in await ranking(now + timedelta(days=31))} == {0}  # all out of the window
+    async with db.session() as session:
+        assert await refresh_popularity(session, now=now + timedelta(days=31)) == 0  # nothing left to change
 
 
 async def test_tampered_cursors_are_422(client, db):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import orjson
+
 from commerce.interactions import service as interactions
 from tests.helpers import assert_problem, user_with_token
 
@@ -61,6 +63,25 @@ async def test_bad_batches_store_nothing(client, db):
     nested = [_event(properties={"a": {"b": 1}})]
     assert_problem(await client.post("/api/interactions", json={"events": nested}, headers=headers), 422)
     assert await _stored(db, me["id"]) == {}
+
+
+async def test_unstorable_values_are_422_naming_the_field(client, db):
+    me, headers = await user_with_token(client)
+    for event in (_event(session_id="s\u0000"), _event(properties={"note": "a\u0000b"}),
+                  _event(properties={"k\u0000": "v"})):
+        body = assert_problem(await client.post("/api/interactions", json={"events": [_event(), event]},
+                                                headers=headers), 422, "validation_failed")
+        assert body["errors"][0]["loc"][:3] == ["body", "events", 1], body
+    # JSON has no NaN or Infinity, but Python's parser reads them: they must not reach the JSONB column.
+    for literal in ("NaN", "Infinity", "-Infinity"):
+        raw = orjson.dumps({"events": [_event(properties={"x": 0})]}).decode().replace('"x":0', f'"x":{literal}')
+        response = await client.post("/api/interactions", content=raw,
+                                     headers={**headers, "content-type": "application/json"})
+        assert_problem(response, 422, "validation_failed")
+    ok = await client.post("/api/interactions", json={"events": [_event(properties={"x": 1.5, "s": "é 日常"})]},
+                           headers=headers)
+    assert ok.status_code == 202, ok.text
+    assert await _stored(db, me["id"]) == {"post_view": 1}
 
 
 async def test_events_can_only_be_logged_as_yourself(client, db):

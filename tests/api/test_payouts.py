@@ -4,11 +4,15 @@ ever sees their own."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from commerce.core.outbox import OutboxEvent
+from commerce.payouts import service as payouts
+from commerce.payouts.errors import BankReferenceTaken
 from tests.events import drain
 from tests.helpers import admin_headers, assert_problem, user_with_token
 from tests.ledger_helpers import (
@@ -20,6 +24,7 @@ from tests.ledger_helpers import (
     seller,
     seller_product,
 )
+from tests.locks import wait_for_lock_waiters
 
 
 async def _earning_seller(client, db, settings, redis, *, price: int = 200_000):
@@ -164,9 +169,40 @@ async def test_admin_payout_inputs(client, db, settings, redis):
     # One bank transfer pays one payout.
     other = (await _request(client, shop_h, 10_000)).json()
     await client.post(f"/api/admin/payouts/{other['id']}/approve", headers=admin)
-    assert_problem(await client.post(f"/api/admin/payouts/{other['id']}/mark-paid", headers=admin,
-                                     json={"reference": "MANDIRI 778812"}), 409)
+    taken = assert_problem(await client.post(f"/api/admin/payouts/{other['id']}/mark-paid", headers=admin,
+                                             json={"reference": "MANDIRI 778812"}), 409, "bank_reference_taken")
+    assert taken["reference"] == "MANDIRI 778812"
     assert (await client.get(f"/api/payouts/{other['id']}", headers=shop_h)).json()["status"] == "approved"
+
+
+async def test_a_bank_reference_used_concurrently_pays_one_payout(client, db, settings, redis):
+    """Another admin's mark-paid with the same reference is in flight (written, not committed): the
+    check cannot see it, the unique index can — 409 `bank_reference_taken`, never a 500, and the
+    payout stays approved with its money still reserved."""
+    admin, shop, shop_h, _ = await _earning_seller(client, db, settings, redis)
+    first, second = [(await _request(client, shop_h, 20_000)).json()["id"] for _ in range(2)]
+    for payout_id in (first, second):
+        assert (await client.post(f"/api/admin/payouts/{payout_id}/approve", headers=admin)).status_code == 200
+
+    async def mark_second() -> None:
+        async with db.session() as session:
+            await payouts.mark_paid(session, payout_id=uuid.UUID(second), admin_id=uuid.uuid4(),
+                                    reference="BCA-RACE-0001")
+
+    async with db.session() as other_admin:
+        await other_admin.execute(text("UPDATE payouts.payout SET bank_reference = 'BCA-RACE-0001' WHERE id = :id"),
+                                  {"id": first})
+        racer = asyncio.create_task(mark_second())
+        await wait_for_lock_waiters(db)
+        await other_admin.commit()
+    with pytest.raises(BankReferenceTaken):
+        await racer
+    assert (await client.get(f"/api/payouts/{second}", headers=shop_h)).json()["status"] == "approved"
+    assert (await balance(client, shop_h))["in_payout"] == 40_000
+    paid = await client.post(f"/api/admin/payouts/{second}/mark-paid", headers=admin,
+                             json={"reference": "BCA-RACE-0002"})
+    assert paid.status_code == 200, paid.text
+    await books(client, admin)
 
 
 async def test_sellers_only_ever_see_their_own(client, db, settings, redis):

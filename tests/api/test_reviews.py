@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from decimal import Decimal
+
+from sqlalchemy import text
 
 from tests.api.test_checkout import _bought, _pay
 from tests.events import drain
-from tests.factories import checkout
+from tests.factories import add_to_cart, checkout
 from tests.helpers import assert_problem, user_with_token
 
 
@@ -54,3 +58,28 @@ async def test_review_bad_input_and_other_users_items(client, db, settings, redi
                    404)
     assert_problem(await client.post("/api/reviews", json={"order_item_id": item_id, "rating": 1}), 401)
     assert_problem(await client.get(f"/api/products/{product['id']}/reviews", params={"cursor": "!!"}), 422)
+
+
+async def test_concurrent_reviews_of_one_product_all_count(client, db):
+    """Each review recomputes the product's rating; without the product row locked, two at once each
+    count only their own new review and the last write loses the other."""
+    admin, product, variant, buyer, headers, where = await _bought(client, db, quantity=1, stock=10)
+    items = []
+    for _ in range(6):
+        if items:
+            await add_to_cart(client, headers, variant, 1)
+        placed = await checkout(client, headers, where["id"])
+        assert placed.status_code == 201, placed.text
+        items.append(placed.json()["orders"][0]["items"][0]["id"])
+    async with db.session() as session:  # delivered, without the courier round trips
+        await session.execute(text('UPDATE orders."order" SET status = \'delivered\' WHERE buyer_id = :b'),
+                              {"b": buyer["id"]})
+        await session.commit()
+    ratings = [5, 4, 4, 3, 2, 1]
+    responses = await asyncio.gather(*[
+        client.post("/api/reviews", headers=headers, json={"order_item_id": item, "rating": rating})
+        for item, rating in zip(items, ratings, strict=True)])
+    assert [r.status_code for r in responses] == [201] * 6, [r.text for r in responses]
+    detail = (await client.get(f"/api/products/{product['id']}")).json()
+    assert detail["rating_count"] == 6
+    assert Decimal(str(detail["rating_avg"])) == Decimal("3.17")  # 19 / 6, to the cent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import re
 import time
@@ -26,6 +27,7 @@ from commerce.shipping.errors import (
 )
 from commerce.shipping.signing import signature_header
 from tests.helpers import admin_headers, assert_problem, user_with_token
+from tests.locks import wait_for_lock_waiters
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK = "/api/shipping/webhooks/courier"
@@ -204,6 +206,33 @@ async def test_create_shipment_rules(db):
             await shipping.create_shipment(session, order_id=jne.order_id, courier="test", service="regular")
         with pytest.raises(ShippingOptionUnavailable):
             await shipping.create_shipment(session, order_id=uuid.uuid4(), courier="test", service="teleport")
+
+
+@pytest.mark.parametrize(("same", "error"), [("tracking_number", TrackingNumberTaken), ("order_id", ShipmentExists)])
+async def test_a_concurrent_shipment_that_wins_the_unique_index_is_a_conflict(db, same, error):
+    """Both pass the checks before either commits; the loser fails on the unique index and gets the
+    same typed conflict (409) the checks give, not an IntegrityError (500)."""
+    first_order, second_order = uuid.uuid4(), uuid.uuid4()
+    second_order = first_order if same == "order_id" else second_order
+    second_number = "JP-RACE-0001" if same == "tracking_number" else "JP-RACE-0002"
+
+    async def second() -> None:
+        async with db.session() as session:
+            await shipping.create_shipment(session, order_id=second_order, courier="jne", service="express",
+                                           tracking_number=second_number)
+            await session.commit()
+
+    async with db.session() as first:
+        await shipping.create_shipment(first, order_id=first_order, courier="jne", service="regular",
+                                       tracking_number="JP-RACE-0001")
+        racer = asyncio.create_task(second())
+        await wait_for_lock_waiters(db)  # the second insert waits on the first's index entry
+        await first.commit()
+    with pytest.raises(error):
+        await racer
+    async with db.session() as session:
+        found = await shipping.tracking(session, order_ids=[first_order, second_order])
+    assert [s.tracking_number for s in found.values()] == ["JP-RACE-0001"]
 
 
 async def test_tracking_by_order(db):

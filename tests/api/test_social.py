@@ -43,6 +43,42 @@ async def test_concurrent_follows_keep_exact_counts(client):
     assert (await client.get(f"/api/users/{star['id']}")).json()["followers_count"] == 12
 
 
+async def _counts(client, user: dict) -> tuple[int, int]:
+    profile = (await client.get(f"/api/users/{user['id']}")).json()
+    return profile["followers_count"], profile["following_count"]
+
+
+async def test_mutual_follows_at_the_same_moment_neither_deadlock_nor_miscount(client):
+    """A follows B while B follows A: both touch the same two counter rows, which must be locked in
+    one order, or PostgreSQL kills one of the two as a deadlock."""
+    pairs = [(await user_with_token(client), await user_with_token(client)) for _ in range(6)]
+    for method in ("POST", "DELETE", "POST"):
+        responses = await asyncio.gather(*[
+            client.request(method, f"/api/users/{other['id']}/follow", headers=headers)
+            for (a, a_h), (b, b_h) in pairs for (_, headers), (other, _) in (((a, a_h), (b, b_h)),
+                                                                              ((b, b_h), (a, a_h)))])
+        assert [r.status_code for r in responses] == [200] * len(responses), [r.text for r in responses]
+        expected = (1, 1) if method == "POST" else (0, 0)
+        for (a, _), (b, _) in pairs:
+            assert await _counts(client, a) == expected and await _counts(client, b) == expected
+
+
+async def test_block_racing_a_follow_leaves_no_follow_and_exact_counts(client):
+    pairs = [(await user_with_token(client), await user_with_token(client)) for _ in range(6)]
+    for (_, a_h), (b, _) in pairs:
+        await client.post(f"/api/users/{b['id']}/follow", headers=a_h)
+    responses = await asyncio.gather(*[
+        call for (a, a_h), (b, b_h) in pairs for call in (
+            client.post(f"/api/users/{b['id']}/block", headers=a_h),
+            client.post(f"/api/users/{a['id']}/follow", headers=b_h))])
+    for response in responses:
+        assert response.status_code == 200 or response.json()["code"] == "blocked", response.text
+    for (a, a_h), (b, _) in pairs:
+        assert await _counts(client, a) == (0, 0) and await _counts(client, b) == (0, 0)
+        relation = (await client.get(f"/api/users/{b['id']}/relationship", headers=a_h)).json()
+        assert relation == {"following": False, "followed_by": False, "blocking": True}
+
+
 async def test_lists_paginate_newest_first_without_gaps(client):
     star, _ = await user_with_token(client, "star")
     fans = [await user_with_token(client, f"fan{i:02d}") for i in range(7)]

@@ -49,6 +49,14 @@ async def test_patch_me_rejects_unknown_and_invalid_fields(client, payload):
     assert me["roles"] == ["buyer"] and me["email"].endswith("@example.com")
 
 
+async def test_patch_me_with_a_nul_character_is_422_and_changes_nothing(client):
+    _, headers = await user_with_token(client)
+    for payload in ({"bio": "halo\u0000dunia"}, {"display_name": "A\u0000yu"}):
+        assert_problem(await client.patch("/api/users/me", headers=headers, json=payload), 422, "validation_failed")
+    me = (await client.get("/api/users/me", headers=headers)).json()
+    assert me["bio"] == "" and "\u0000" not in me["display_name"]
+
+
 async def test_patch_me_username_taken_is_409(client):
     await register(client, "taken")
     _, headers = await user_with_token(client)
