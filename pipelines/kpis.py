@@ -9,14 +9,16 @@ the last day. Every answer carries the snapshot's as-of time.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from statistics import NormalDist
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from commerce.core.errors import ValidationFailed
-from pipelines.snapshots import Snapshot, SnapshotInfo
+from pipelines.snapshots import Snapshot, SnapshotInfo, WarehouseNotBuilt
 
 MAX_RANGE_DAYS = 731  # two years, inclusive of both ends
 Grain = Literal["day", "week"]
@@ -392,3 +394,127 @@ def top(snapshot: Snapshot, rng: DateRange, limit: int = 10) -> TopOut:
                   hashtags=[HashtagRow(**{k: (int(v) if k != "tag" else v) for k, v in h.items()}) for h in hashtags],
                   products=[ProductRow(**{k: (int(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
                                               else v) for k, v in p.items()}) for p in products])
+
+
+# ---- ranking experiments ---------------------------------------------------------------------------
+CONFIDENCE = 0.95
+_Z = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)  # 1.959964
+
+
+class Estimate(BaseModel):
+    value: float | None = Field(description="the point estimate (null without a denominator)")
+    low: float | None = Field(description="lower end of the 95% interval")
+    high: float | None = Field(description="upper end of the 95% interval")
+
+
+def wilson(successes: int, trials: int, z: float = _Z) -> Estimate:
+    """successes / trials with its Wilson score interval (no interval when successes > trials,
+    e.g. more clicks than logged impressions)."""
+    if not trials:
+        return Estimate(value=None, low=None, high=None)
+    p = successes / trials
+    if not 0 <= successes <= trials:
+        return Estimate(value=p, low=None, high=None)
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return Estimate(value=p, low=max(0.0, centre - half), high=min(1.0, centre + half))
+
+
+def difference(a: Estimate, b: Estimate) -> Estimate | None:
+    """a − b with Newcombe's hybrid score interval (1998, method 10), from the two Wilson intervals."""
+    if a.value is None or a.low is None or a.high is None or b.value is None or b.low is None or b.high is None:
+        return None
+    d = a.value - b.value
+    return Estimate(value=d, low=d - math.hypot(a.value - a.low, b.high - b.value),
+                    high=d + math.hypot(a.high - a.value, b.value - b.low))
+
+
+class VariantResult(BaseModel):
+    variant: str
+    exposed_users: int = Field(description="users of the variant with an exposure in the range")
+    impressions: int = Field(description="exposures of the variant's users in the range")
+    post_clicks: int = Field(description="their post card taps on experiment surfaces")
+    clicking_users: int = Field(description="exposed users who tapped a post card (engaged users)")
+    purchases: int = Field(description="order lines the variant's users paid for after their first exposure")
+    purchase_amount: int = Field(description="IDR value of those purchases")
+    converted_users: int = Field(description="exposed users who paid for an order line in the range")
+    mixed_exposure_users: int = Field(description="exposed users whose exposures carried another variant too")
+    click_through_rate: Estimate = Field(description="post_clicks / impressions, 95% Wilson interval")
+    conversion_rate: Estimate = Field(description="converted_users / exposed_users, 95% Wilson interval")
+    click_through_rate_vs_control: Estimate | None = Field(
+        description="difference to control, 95% Newcombe interval (null for control itself)")
+    conversion_rate_vs_control: Estimate | None = Field(
+        description="difference to control, 95% Newcombe interval (null for control itself)")
+
+
+class ExperimentResult(BaseModel):
+    experiment: str
+    control: str | None = Field(description="the variant the others are compared with, when it was exposed")
+    variants: list[VariantResult] = Field(description="control first")
+
+
+class ExperimentsOut(AsOf):
+    from_: date = Field(alias="from")
+    to: date
+    confidence: float = CONFIDENCE
+    exposure: str = Field(
+        "an impression a ranked feed served on a bucketed surface (for_you) carrying the variant; a user's "
+        "variant is that of their first exposure, and everything they do afterwards is attributed to it",
+        description="what counts as an exposure (dbt/models/marts/_marts.yml: mart_experiment_user_daily)")
+    conversion: str = Field("users exposed in the range who paid for an order line in the range after their "
+                            "first exposure / users exposed in the range",
+                            description="the conversion rate's definition")
+    experiments: list[ExperimentResult]
+
+    model_config = {"populate_by_name": True}
+
+
+CONTROL = "control"
+
+
+@_cached
+def experiments(snapshot: Snapshot, rng: DateRange) -> ExperimentsOut:
+    """Per experiment and variant over the range: the users exposed in it, their impressions,
+    clicks and purchases, click-through and conversion with 95% intervals, and the differences
+    to control. Users are counted once over the range (from mart_experiment_user_daily)."""
+    if not snapshot.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                          "AND table_name = 'mart_experiment_user_daily'")[0][0]:
+        raise WarehouseNotBuilt("The published snapshot predates the experiment marts: run "
+                                "`lakoo pipeline run transform` (or wait for the scheduled run)")
+    rows = snapshot.query_dicts("""
+        WITH users AS (
+            SELECT experiment, variant, user_id, sum(exposures) AS exposures, sum(post_clicks) AS post_clicks,
+                   sum(purchases) AS purchases, sum(purchase_amount) AS purchase_amount,
+                   bool_or(mixed_exposure) AS mixed_exposure
+              FROM marts.mart_experiment_user_daily WHERE date_day BETWEEN ? AND ?
+             GROUP BY ALL)
+        SELECT experiment, variant,
+               count(*) FILTER (WHERE exposures > 0) AS exposed_users,
+               sum(exposures) AS impressions, sum(post_clicks) AS post_clicks,
+               count(*) FILTER (WHERE exposures > 0 AND post_clicks > 0) AS clicking_users,
+               sum(purchases) AS purchases, sum(purchase_amount) AS purchase_amount,
+               count(*) FILTER (WHERE exposures > 0 AND purchases > 0) AS converted_users,
+               count(*) FILTER (WHERE exposures > 0 AND mixed_exposure) AS mixed_exposure_users
+          FROM users GROUP BY experiment, variant
+         ORDER BY experiment, variant <> ?, variant""", [rng.start, rng.end, CONTROL])
+    by_experiment: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_experiment.setdefault(row.pop("experiment"), []).append({k: v if k == "variant" else int(v or 0)
+                                                                    for k, v in row.items()})
+    results = []
+    for name, variants in by_experiment.items():
+        for v in variants:
+            v["click_through_rate"] = wilson(v["post_clicks"], v["impressions"])
+            v["conversion_rate"] = wilson(v["converted_users"], v["exposed_users"])
+        control = next((v for v in variants if v["variant"] == CONTROL and v["exposed_users"]), None)
+        for v in variants:
+            treated = control is not None and v is not control
+            v["click_through_rate_vs_control"] = (difference(v["click_through_rate"], control["click_through_rate"])
+                                                  if treated else None)
+            v["conversion_rate_vs_control"] = (difference(v["conversion_rate"], control["conversion_rate"])
+                                               if treated else None)
+        results.append(ExperimentResult(experiment=name, control=control["variant"] if control else None,
+                                        variants=[VariantResult(**v) for v in variants]))
+    return ExperimentsOut(**as_of(snapshot.info).model_dump(), **{"from": rng.start}, to=rng.end,
+                          experiments=results)

@@ -197,15 +197,61 @@
     ], top.products);
   }
 
+  // One row per experiment variant; every cell keeps its number(s) in data-* for checking.
+  function renderExperiments(out) {
+    if (out.error) { $("table-experiments").replaceChildren(); $("experiments-note").textContent = out.error; return; }
+    const pct = (v) => (v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%");
+    const pp = (v) => (v === null || v === undefined ? "–" : (v > 0 ? "+" : "") + (v * 100).toFixed(1) + " pp");
+    const interval = (e, f) => `(${f(e.low)} … ${f(e.high)})`;
+    const columns = [
+      { key: "experiment", label: "experiment" }, { key: "variant", label: "variant" },
+      { key: "exposed_users", label: "exposed users", fmt: "int" }, { key: "impressions", label: "impr.", fmt: "int" },
+      { key: "post_clicks", label: "clicks", fmt: "int" },
+      { key: "click_through_rate", label: "CTR (95% CI)", est: pct },
+      { key: "click_through_rate_vs_control", label: "Δ CTR vs control", est: pp },
+      { key: "converted_users", label: "converted users", fmt: "int" },
+      { key: "conversion_rate", label: "conversion (95% CI)", est: pct },
+      { key: "conversion_rate_vs_control", label: "Δ conversion vs control", est: pp },
+      { key: "purchases", label: "purchases", fmt: "int" },
+      { key: "mixed_exposure_users", label: "mixed", fmt: "int" },
+    ];
+    const rows = out.experiments.flatMap((e) => e.variants.map((v) => Object.assign({ experiment: e.experiment }, v)));
+    table("table-experiments", "Per variant", columns, rows);
+    const trs = $("table-experiments").querySelectorAll("tr");
+    rows.forEach((row, i) => {
+      const tr = trs[i + 1];
+      tr.dataset.experiment = row.experiment;
+      tr.dataset.variant = row.variant;
+      columns.forEach((c, j) => {
+        const td = tr.children[j];
+        td.dataset.key = c.key;
+        const value = row[c.key];
+        if (!c.est) { td.dataset.value = value === null || value === undefined ? "" : String(value); return; }
+        if (!value) { td.dataset.value = ""; td.textContent = "–"; return; }
+        for (const part of ["value", "low", "high"]) td.dataset[part] = value[part] === null ? "" : String(value[part]);
+        td.textContent = c.est(value.value);
+        if (value.low === null) return;
+        const ci = document.createElement("span"); // the interval on its own line, the same text
+        ci.className = "ci";
+        ci.textContent = " " + interval(value, c.est);
+        td.appendChild(ci);
+      });
+    });
+    $("experiments-note").textContent = `Exposure: ${out.exposure}. Conversion: ${out.conversion}. ` +
+      `Intervals: ${Math.round(out.confidence * 100)}% Wilson; differences to control: Newcombe.`;
+  }
+
   async function load() {
     $("range-error").textContent = "";
     $("status").textContent = "loading…";
     document.body.dataset.state = "loading";
     const q = query();
     try {
-      const [kpis, funnel, retention, attribution, top] = await Promise.all([
+      const [kpis, funnel, retention, attribution, top, experiments] = await Promise.all([
         api(`/api/analytics/kpis?${q}&grain=${$("grain").value}`), api(`/api/analytics/funnel?${q}`),
         api(`/api/analytics/retention?${q}`), api(`/api/analytics/attribution?${q}`), api(`/api/analytics/top?${q}`),
+        // A snapshot published before the experiment marts existed: the other panels still draw.
+        api(`/api/analytics/experiments?${q}`).catch((err) => (err.status === 503 ? { error: err.message } : Promise.reject(err))),
       ]);
       renderTiles(kpis);
       renderSeries(kpis);
@@ -213,6 +259,7 @@
       C().heatmap($("chart-retention"), retention.cohorts, retention.weeks);
       renderAttribution(attribution);
       renderTop(top);
+      renderExperiments(experiments);
       $("as-of").textContent = `data as of ${new Date(kpis.as_of).toISOString().replace("T", " ").slice(0, 19)} UTC`;
       $("status").textContent = `${kpis.from} – ${kpis.to}, by ${kpis.grain}`;
       document.body.dataset.state = "ready";

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 
 from commerce.auth.tokens import AccessClaims
 from pipelines import kpis
-from pipelines.kpis import AsOf, AttributionOut, DateRange, FunnelOut, KpisOut, RetentionOut, TopOut
+from pipelines.kpis import AsOf, AttributionOut, DateRange, ExperimentsOut, FunnelOut, KpisOut, RetentionOut, TopOut
 from pipelines.snapshots import Snapshot, snapshot_store
 from serving.deps import SettingsDep, require_role
 from serving.routers.auth import PROBLEM
@@ -78,3 +78,11 @@ def get_attribution(_: Analyst, rng: Range, snapshot: CurrentSnapshot, limit: To
 def get_top(_: Analyst, rng: Range, snapshot: CurrentSnapshot, limit: Top = 10) -> TopOut:
     """Top hashtags by engagement and top products by GMV over the range."""
     return kpis.top(snapshot, rng, limit)
+
+
+@router.get("/experiments", response_model=ExperimentsOut, response_model_by_alias=True, responses=ERRORS)
+def get_experiments(_: Analyst, rng: Range, snapshot: CurrentSnapshot) -> ExperimentsOut:
+    """Ranking experiments: per variant, the users exposed in the range, impressions, clicks and
+    purchases; click-through and conversion with 95% Wilson intervals, and their differences to
+    control with 95% Newcombe intervals. Definitions: mart_experiment_user_daily in _marts.yml."""
+    return kpis.experiments(snapshot, rng)

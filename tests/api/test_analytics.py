@@ -10,10 +10,18 @@ import pytest
 from commerce.auth import service as auth
 from pipelines.warehouse import snapshots_dir
 from tests.helpers import PASSWORD, admin_headers, assert_problem, login, user_with_token
-from tests.warehouse_data import FIRST_DAY, LAST_DAY, WEEK1, build_warehouse, load_known_dataset, truncate_all
+from tests.warehouse_data import (
+    EXPERIMENT,
+    FIRST_DAY,
+    LAST_DAY,
+    WEEK1,
+    build_warehouse,
+    load_known_dataset,
+    truncate_all,
+)
 
 RANGE = {"from": FIRST_DAY, "to": LAST_DAY}
-ENDPOINTS = ["kpis", "funnel", "retention", "attribution", "top"]
+ENDPOINTS = ["kpis", "funnel", "retention", "attribution", "top", "experiments"]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +64,34 @@ async def test_weekly_kpis_over_the_api(client, db, published):
     assert body["totals"]["gmv"] == 200_000 and body["previous_to"] == "2026-01-04"
     funnel = (await client.get("/api/analytics/funnel", params=RANGE, headers=headers)).json()
     assert [s["count"] for s in funnel["steps"]] == [2, 1, 1] and funnel["conversion_window_days"] == 7
+
+
+async def test_experiment_variants_with_intervals_over_the_api(client, db, published):
+    """The story's ranking experiment (tests/warehouse_data.py), with the 95% intervals worked out
+    by hand from Wilson's k-of-n form (k + z²/2 ± z·sqrt(k(n−k)/n + z²/4)) / (n + z²)."""
+    headers = await analyst_headers(client, db)
+    response = await client.get("/api/analytics/experiments", params=RANGE, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["confidence"] == 0.95 and datetime.fromisoformat(body["as_of"]) == published.as_of
+    [experiment] = body["experiments"]
+    assert experiment["experiment"] == "ranking-v1" and experiment["control"] == "control"
+    control, treatment = experiment["variants"]
+    assert (control["variant"], treatment["variant"]) == ("control", "treatment")
+    for row in (control, treatment):
+        assert {k: row[k] for k in EXPERIMENT[row["variant"]]} == EXPERIMENT[row["variant"]]
+    z2 = 1.959964 ** 2
+    half = 1.959964 * (0.5 + z2 / 4) ** 0.5 / (2 + z2)  # 1 of 2: 0.5 ± 0.405463
+    one_of_two = {"value": 0.5, "low": pytest.approx(0.5 - half, abs=1e-6), "high": pytest.approx(0.5 + half, abs=1e-6)}
+    assert control["click_through_rate"] == {"value": 0.0, "low": 0.0, "high": pytest.approx(z2 / (2 + z2), abs=1e-6)}
+    assert control["conversion_rate"] == {"value": 1.0, "low": pytest.approx(1 / (1 + z2), abs=1e-6), "high": 1.0}
+    assert treatment["click_through_rate"] == one_of_two and treatment["conversion_rate"] == one_of_two
+    assert control["click_through_rate_vs_control"] is None and control["conversion_rate_vs_control"] is None
+    # Treatment − control, Newcombe: d − hypot(p₁ − l₁, u₂ − p₂) … d + hypot(u₁ − p₁, p₂ − l₂).
+    assert treatment["click_through_rate_vs_control"] == {"value": 0.5, "low": pytest.approx(-0.272573, abs=1e-5),
+                                                          "high": pytest.approx(0.5 + half, abs=1e-6)}
+    assert treatment["conversion_rate_vs_control"] == {"value": -0.5, "low": pytest.approx(-0.5 - half, abs=1e-6),
+                                                       "high": pytest.approx(0.391048, abs=1e-5)}
 
 
 async def test_admins_may_read_too(client, db, published):

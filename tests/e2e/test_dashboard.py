@@ -117,6 +117,10 @@ def test_dashboard_shows_the_kpi_api_numbers_for_the_chosen_range(settings, tmp_
             tiles = page.eval_on_selector_all(
                 ".tile", "els => els.map(e => [e.dataset.kpi, e.dataset.value, e.querySelector('.value').textContent])")
             funnel_steps = page.get_attribute("#chart-funnel", "data-steps")
+            experiment_rows = page.eval_on_selector_all("#table-experiments tr[data-variant]", """
+                rows => rows.map(r => [r.dataset.experiment, r.dataset.variant,
+                Object.fromEntries([...r.querySelectorAll('td')].map(td => [td.dataset.key,
+                    {value: td.dataset.value, low: td.dataset.low, high: td.dataset.high, text: td.textContent}]))])""")
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:
@@ -127,6 +131,7 @@ def test_dashboard_shows_the_kpi_api_numbers_for_the_chosen_range(settings, tmp_
         params = {"from": FIRST_DAY, "to": LAST_DAY}
         api = httpx.get(f"{base}/api/analytics/kpis", params={**params, "grain": "week"}, headers=headers).json()
         funnel = httpx.get(f"{base}/api/analytics/funnel", params=params, headers=headers).json()
+        experiments = httpx.get(f"{base}/api/analytics/experiments", params=params, headers=headers).json()
 
     assert not problems, problems  # no CSP violations, no script errors
     shown = {kpi: (value, text) for kpi, value, text in tiles}
@@ -142,3 +147,24 @@ def test_dashboard_shows_the_kpi_api_numbers_for_the_chosen_range(settings, tmp_
     assert shown["registrations"][1] == "4" and shown["gmv"][1] == "200.000"
     assert funnel_steps == ",".join(str(s["count"]) for s in funnel["steps"]) == "2,1,1"
     assert SCREENSHOT.stat().st_size > 10_000
+
+    # The experiments panel: one row per variant, with the API's counts, rates and intervals.
+    api_rows = [(e["experiment"], v) for e in experiments["experiments"] for v in e["variants"]]
+    assert [(name, v["variant"]) for name, v in api_rows] == [(e, v) for e, v, _ in experiment_rows] == [
+        ("ranking-v1", "control"), ("ranking-v1", "treatment")]
+    for (_, expected), (_, variant, cells) in zip(api_rows, experiment_rows, strict=True):
+        for key in ("exposed_users", "impressions", "post_clicks", "converted_users", "purchases"):
+            assert (int(cells[key]["value"]), cells[key]["text"]) == (expected[key], str(expected[key])), (variant, key)
+        for key in ("click_through_rate", "conversion_rate", "click_through_rate_vs_control",
+                    "conversion_rate_vs_control"):
+            if expected[key] is None:
+                assert cells[key]["text"] == "–", (variant, key)
+                continue
+            for part in ("value", "low", "high"):
+                assert float(cells[key][part]) == pytest.approx(expected[key][part]), (variant, key, part)
+    control, treatment = experiment_rows[0][2], experiment_rows[1][2]
+    assert control["conversion_rate"]["text"] == "100.0% (20.7% … 100.0%)"
+    assert treatment["click_through_rate"]["text"] == "50.0% (9.5% … 90.5%)"
+    assert treatment["click_through_rate_vs_control"]["text"] == "+50.0 pp (-27.3 pp … +90.5 pp)"
+    assert treatment["conversion_rate_vs_control"]["text"] == "-50.0 pp (-90.5 pp … +39.1 pp)"
+    assert control["click_through_rate_vs_control"]["text"] == "–"

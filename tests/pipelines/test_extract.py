@@ -73,7 +73,7 @@ def test_same_column_names_and_no_secrets(wh):
     assert "shipping_address" not in orders and "updated_at" in orders
 
 
-def test_a_table_another_context_has_not_deployed_yet_is_created_empty(wh):
+def test_a_declared_table_is_extracted_with_its_declared_columns(wh):
     load_known_dataset(wh.database_url)
     result = run_extract(wh)
     sellers = next(t for t in result.tables if t.name == "sellers__seller")

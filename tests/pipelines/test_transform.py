@@ -78,6 +78,27 @@ def test_daily_kpis_and_deltas_against_the_previous_period(built):
     assert not first_week.previous.get("registrations") and first_week.deltas["registrations"] is None
 
 
+def test_seller_onboarding_and_order_completion_from_real_sellers(built):
+    """Week 1: ayu approved, budi rejected, citra approved then suspended (still onboarded) of 3
+    applications; orders O1 (completed) and O3 (expired) placed. Week 2: dewi's application is
+    pending, O2 is paid but not completed."""
+    _, snapshot = built
+    weeks = {p.period: p.values for p in kpis.kpis(snapshot, BOTH_WEEKS, "week").series}
+    week1, week2 = weeks[date(2026, 1, 5)], weeks[date(2026, 1, 12)]
+    assert (week1["seller_applications"], week1["seller_applications_approved"]) == (3, 2)
+    assert week1["seller_onboarding_rate"] == pytest.approx(2 / 3) and week1["sellers_approved"] == 2
+    assert (week1["orders_placed"], week1["orders_placed_completed"], week1["order_completion_rate"]) == (2, 1, 0.5)
+    assert (week2["seller_applications"], week2["seller_onboarding_rate"]) == (1, 0.0)
+    assert (week2["orders_placed"], week2["order_completion_rate"]) == (1, 0.0)
+    daily = {p.period: p.values for p in kpis.kpis(snapshot, WEEK_1).series}
+    assert daily[date(2026, 1, 6)]["seller_onboarding_rate"] == 0.5  # ayu yes, budi no
+    assert daily[date(2026, 1, 8)]["seller_onboarding_rate"] == 1.0  # citra
+    assert daily[date(2026, 1, 7)]["seller_onboarding_rate"] is None  # no applications that day
+    assert daily[date(2026, 1, 7)]["sellers_approved"] == 1
+    totals = kpis.kpis(snapshot, BOTH_WEEKS).totals
+    assert totals["seller_onboarding_rate"] == 0.5 and totals["order_completion_rate"] == pytest.approx(1 / 3)
+
+
 def test_funnel_counts_only_conversions_inside_the_window(built):
     _, snapshot = built
     funnel = kpis.funnel(snapshot, BOTH_WEEKS)
@@ -105,10 +126,10 @@ def test_attribution_by_surface_post_and_creator(built):
     surfaces = {s.surface: s for s in out.by_surface}
     assert [s.surface for s in out.by_surface][:3] == ["for_you", "explore", "following"]
     for_you = surfaces["for_you"]
-    assert (for_you.impressions, for_you.post_clicks, for_you.add_to_carts, for_you.purchases) == (3, 1, 1, 1)
-    assert for_you.click_through_rate == pytest.approx(1 / 3) and for_you.conversion_rate == 1.0
+    assert (for_you.impressions, for_you.post_clicks, for_you.add_to_carts, for_you.purchases) == (4, 1, 1, 1)
+    assert for_you.click_through_rate == 0.25 and for_you.conversion_rate == 1.0
     assert for_you.attributed_gmv == 100_000 and surfaces["direct"].attributed_gmv == 100_000
-    assert surfaces["explore"].impressions == 2 and surfaces["following"].impressions == 1
+    assert surfaces["explore"].impressions == 2 and surfaces["following"].impressions == 0
     assert out.gmv == 200_000 and out.post_attributed_gmv == 100_000
     top_posts = [(p.post_id, p.creator_username, p.attributed_gmv) for p in out.top_posts]
     assert top_posts == [(str(P1), "known_ayu", 100_000)]
@@ -146,6 +167,8 @@ def test_incremental_build_with_late_events_equals_a_full_rebuild(built):
     wh, _ = built
     with psycopg.connect(libpq_url(wh.database_url), autocommit=True) as conn:
         insert_event(conn, CITRA, "impression", at(6, 21), surface="explore", post=P2)  # late, for an old day
+        # A late for_you page: citra's first exposure is now a day earlier, in control.
+        insert_event(conn, CITRA, "impression", at(6, 22), surface="for_you", post=P2, served={"variant": "control"})
         insert_event(conn, CITRA, "product_view", at(15, 10), surface="product", product=PRODUCT_A)
         insert_event(conn, CITRA, "add_to_cart", at(15, 11), surface="explore", post=P1, product=PRODUCT_A)
         conn.execute("""UPDATE orders."order" SET status = 'paid', paid_at = %s, cancelled_at = NULL
@@ -156,7 +179,9 @@ def test_incremental_build_with_late_events_equals_a_full_rebuild(built):
     run_transform(wh, full_refresh=True)
     assert incremental == _marts(wh)
     week1 = {r[0]: r for r in incremental["mart_kpi_daily"]}
-    assert week1[date(2026, 1, 6)][incremental_index(wh, "impressions")] == 2
+    assert week1[date(2026, 1, 6)][incremental_index(wh, "impressions")] == 3
+    assignments = {(r[1], r[2]) for r in incremental["mart_experiment_user_daily"] if r[2] == CITRA}
+    assert assignments == {("control", CITRA)}
     truncate_all(wh.database_url)
 
 

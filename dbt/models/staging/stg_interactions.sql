@@ -13,6 +13,8 @@ SELECT
     quantity,
     amount,
     session_id,
+    nullif(properties ->> 'experiment', '') AS experiment,
+    nullif(properties ->> 'variant', '') AS experiment_variant,
     occurred_at,
     {{ utc_date('occurred_at') }} AS event_date,
     received_at,
