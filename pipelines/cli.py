@@ -22,6 +22,8 @@ class FlowName(StrEnum):
     analytics = "analytics"
     extract = "extract"
     transform = "transform"
+    retrain = "retrain"
+    trending = "trending"
 
 
 def _prepare_prefect() -> None:
@@ -58,21 +60,30 @@ def _rich_reporter(progress: Progress):  # noqa: ANN202
 
 @app.command("run")
 def run(
-    flow_name: Annotated[FlowName, typer.Argument(help="analytics = extract → transform")] = FlowName.analytics,
-    full_refresh: Annotated[bool, typer.Option(help="rebuild incremental models from scratch")] = False,
+    flow_name: Annotated[FlowName, typer.Argument(help="analytics = extract → transform; retrain = extract → train "
+                                                       "→ publish the feed ranking; trending = extract → trending "
+                                                       "lists")] = FlowName.analytics,
+    full_refresh: Annotated[bool, typer.Option(help="analytics/transform: rebuild incremental models from "
+                                                    "scratch")] = False,
+    window_days: Annotated[float | None, typer.Option(min=1, help="retrain: days of interactions to learn from "
+                                                                 "(default LAKOO_RANKING_WINDOW_DAYS)")] = None,
 ) -> None:
     """Run one flow now, in this process (no Prefect server needed; runs are recorded in var/prefect)."""
     _prepare_prefect()
-    from pipelines.flows import FLOWS, set_reporter
+    from pipelines.flows import flow_named, set_reporter
     from pipelines.transform import DbtFailed
 
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console)
-    kwargs = {} if flow_name is FlowName.extract else {"full_refresh": full_refresh}
+    kwargs: dict = {}
+    if flow_name in (FlowName.analytics, FlowName.transform):
+        kwargs = {"full_refresh": full_refresh}
+    elif flow_name is FlowName.retrain:
+        kwargs = {"window_days": window_days}
     try:
         with progress:
             set_reporter(_rich_reporter(progress))
-            result = FLOWS[flow_name.value](**kwargs)
+            result = flow_named(flow_name.value)(**kwargs)
     except DbtFailed as exc:
         _print_dbt_failure(exc)
         raise typer.Exit(1) from None
@@ -112,6 +123,40 @@ def _print_summary(name: str, result: dict) -> None:
     published = result.get("publish")
     if published:
         console.print(f"[green]published[/green] {published['snapshot']} (data as of {published['as_of']})")
+    if result.get("retrain"):
+        _print_retrain(result["retrain"])
+    trend = result.get("trending")
+    if trend:
+        console.print(f"[green]trending[/green] version {trend['version']}: {trend['lists']} lists, "
+                      f"{trend['global']} posts overall (data as of {trend['data_as_of']})")
+
+
+def _print_retrain(done: dict) -> None:
+    """One line per model: what was trained, how it scored against what, and what serves now."""
+    for name in ("posts", "products"):
+        part = done.get(name)
+        if not part:
+            continue
+        versus = f"popularity {part['popularity_score']:.4f}" + (
+            f", champion {part['champion_score']:.4f}" if part.get("champion_score") is not None else "")
+        verdict = "[green]promoted[/green]" if part["promoted"] else "[yellow]kept the champion[/yellow]"
+        console.print(f"[green]{name}[/green] {part['candidate']}: {part['metric']} {part['candidate_score']:.4f} "
+                      f"on the holdout ({versus}) — {verdict}: {part['reason']}")
+    ranker = done.get("reranker") or {}
+    if "metrics" in ranker:
+        m = ranker["metrics"]
+        versus = f"CF alone {m['ndcg@10_cf']:.4f}" + (
+            f", champion {ranker['champion_score']:.4f}" if ranker.get("champion_score") is not None else "")
+        verdict = "[green]promoted[/green]" if ranker["promoted"] else "[yellow]not promoted[/yellow]"
+        console.print(f"[green]re-ranker[/green] {ranker['candidate']}: ndcg@10 {m['ndcg@10']:.4f} over "
+                      f"{ranker['requests']:,} feed requests ({versus}) — {verdict}: {ranker['reason']}")
+    else:
+        console.print(f"[yellow]re-ranker not trained[/yellow]: {ranker.get('skipped', '?')}")
+    console.print(f"candidates re-ranked with {ranker.get('serving') or 'nothing (CF order)'}")
+    users = ", ".join(f"{n:,} {space}" for space, n in done["users"].items())
+    console.print(f"[green]published[/green] ranking version {done['version']}"
+                  f"{'' if done['swapped'] else ' (a newer version was already live, so it was not swapped in)'}: "
+                  f"lists for {users} ({done['cold_start_users']:,} from cold start); data as of {done['data_as_of']}")
 
 
 @app.command("serve")
@@ -119,7 +164,8 @@ def serve_command(
     prefect_port: Annotated[int, typer.Option(help="port of the Prefect server started when PREFECT_API_URL "
                                                    "is not set (its UI too)")] = 4200,
 ) -> None:
-    """Run the flows on their schedules (analytics every 15 minutes) until Ctrl-C."""
+    """Run the flows on their schedules (analytics every 15 minutes, trending every 10, the ranking retrain
+    nightly) until Ctrl-C."""
     from pipelines.schedules import SCHEDULES, prefect_server, serve
 
     settings = get_settings()

@@ -1,4 +1,5 @@
-"""Prefect 3 flows: `extract`, `transform` (dbt build + publish) and `analytics` (both, in order).
+"""Prefect 3 flows: `extract`, `transform` (dbt build + publish) and `analytics` (both, in order);
+the ranking flows (`retrain`, `trending`) are in retrain.py.
 
 The flows are thin: the work lives in extract.py, transform.py and publish.py, which tests and
 benchmarks call directly. Prefect adds run history, retries of transient failures (a dropped
@@ -44,6 +45,11 @@ _reporter = Reporter()
 def set_reporter(reporter: Reporter | None) -> None:
     global _reporter
     _reporter = reporter or Reporter()
+
+
+def reporter() -> Reporter:
+    """The reporter installed now (modules that import this one must not keep their own copy)."""
+    return _reporter
 
 
 def _settings() -> Settings:
@@ -137,3 +143,13 @@ def analytics_flow(full_refresh: bool = False) -> dict[str, Any]:
 
 
 FLOWS = {"analytics": analytics_flow, "extract": extract_flow, "transform": transform_flow}
+
+
+def flow_named(name: str) -> Any:
+    """Any flow `lakoo pipeline run` knows: the analytics ones here, the ranking ones in retrain.py
+    (imported on demand: they pull in the ML stack, which the analytics runs do not need)."""
+    if name in FLOWS:
+        return FLOWS[name]
+    from pipelines.retrain import RANKING_FLOWS
+
+    return RANKING_FLOWS[name]

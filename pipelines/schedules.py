@@ -1,5 +1,5 @@
-"""What `lakoo pipeline serve` runs, and when. Add a line to SCHEDULES to schedule another flow
-(e.g. the ranking retrain: `Schedule("retrain-nightly", "pipelines.retrain:retrain_flow", cron="0 2 * * *")`).
+"""What `lakoo pipeline serve` runs, and when: the analytics every 15 minutes, trending every 10, the
+ranking retrain nightly. Add a line to SCHEDULES to schedule another flow.
 
 Prefect's scheduler lives in its server, so `serve` needs one: PREFECT_API_URL when set, otherwise
 it starts `prefect server start` itself (with its UI) for as long as it runs.
@@ -42,6 +42,11 @@ class Schedule:
 SCHEDULES: list[Schedule] = [
     Schedule("analytics-every-15-minutes", "pipelines.flows:analytics_flow", interval=timedelta(minutes=15),
              description="extract → dbt build → publish the KPI snapshot"),
+    Schedule("trending-every-10-minutes", "pipelines.retrain:trending_flow", interval=timedelta(minutes=10),
+             description="extract → trending lists of the last hours → Redis (explore, the feeds' backup)"),
+    # 02:00 WIB (UTC+7): the quietest hour of an Indonesian marketplace.
+    Schedule("retrain-nightly", "pipelines.retrain:retrain_flow", cron="0 19 * * *",
+             description="extract → posts/products ALS, re-ranker, cold start, trending → a new ranking version"),
 ]
 
 

@@ -51,7 +51,7 @@ import numpy as np
 from ranking.trending import TrendingLists
 
 __all__ = ["AsyncRankingReader", "Published", "RankingReader", "Space", "TopKLists", "bucket_of", "decode_list",
-           "encode_lists", "keys", "publish", "version_keys"]
+           "encode_lists", "keys", "publish", "trending_prefix", "version_keys"]
 
 ENCODING = "packed-v1"
 U32, F32 = 0b01, 0b10
@@ -296,6 +296,12 @@ def publish(
     return Published(version=version, swapped=bool(swapped), previous=previous_version,
                      seconds=time.perf_counter() - started, keys_written=written + 1, payload_bytes=payload,
                      users={s: manifest["spaces"][s]["users"] for s in manifest["spaces"]})
+
+
+def trending_prefix(namespace: str) -> str:
+    """Where the frequently refreshed trending lists are published (the same layout under this
+    prefix), so explore moves between retrains without a whole new version."""
+    return f"{namespace}:trending"
 
 
 def version_keys(prefix: str, version: int, manifest: dict[str, Any]) -> list[str]:

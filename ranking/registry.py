@@ -161,8 +161,10 @@ class ModelRegistry:
         return record
 
     def promote(self, model_id: str, *, baseline: float | None = None, floor: float | None = None,
-                min_improvement: float = 0.0, force: bool = False) -> Decision:
-        """Make `model_id` the champion of its kind if it passes the guardrail (module docstring)."""
+                floor_name: str = "the popularity baseline", min_improvement: float = 0.0,
+                force: bool = False) -> Decision:
+        """Make `model_id` the champion of its kind if it passes the guardrail (module docstring).
+        `floor_name` says what the floor is in the decision's reason (the re-ranker's is CF alone)."""
         candidate = self.get(model_id)
         with self._lock(candidate.kind):
             current = self.champion(candidate.kind)
@@ -176,7 +178,7 @@ class ModelRegistry:
             elif value is None or not np.isfinite(value):
                 promoted, reason = False, f"candidate has no finite {metric}"
             elif floor is not None and value <= floor:
-                promoted, reason = False, f"{metric} {value:.4f} does not beat the popularity baseline {floor:.4f}"
+                promoted, reason = False, f"{metric} {value:.4f} does not beat {floor_name} {floor:.4f}"
             elif current is None:
                 promoted, reason = True, "no champion yet"
             elif current.holdout_metric != metric and baseline is None:

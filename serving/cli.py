@@ -231,80 +231,88 @@ def demo(
 
     settings = get_settings()
     port = port or settings.api_port
-    started_here = []
-    with _progress_bars() as progress:
-        step = progress.add_task("starting embedded stores", total=None)
-        for server, url_set in ((embedded_postgres(settings), settings.database_url),
-                                (embedded_redis(settings), settings.redis_url)):
-            if url_set is None and server.pid() is None:
-                started_here.append(server)
-        try:
-            db_url, _ = resolve_store_urls(settings)
-        except EmbeddedError as exc:
-            _fail(str(exc))
-        progress.update(step, description="stores up", completed=1, total=1)
-        step = progress.add_task("migrating the database", total=None)
-        upgrade(db_url)
-        progress.update(step, description="database migrated", completed=1, total=1)
-        _seed(db_url, users=DEMO_USERS, days=DEMO_DAYS, seed=7, progress=progress)  # makes the demo admin too
-        admin = _ensure_demo_accounts(db_url)  # a database seeded before the admin was part of it
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    _demo_analytics(env)
+    started_here: list = []
+    processes: list[subprocess.Popen] = []
 
     def _terminate(signum, frame):  # noqa: ANN001, ARG001 - SIGTERM (e.g. from a supervisor) means Ctrl-C
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
-    children = [
-        subprocess.Popen([sys.executable, "-m", "serving.cli", "serve", "--port", str(port)], env=env),
-        subprocess.Popen([sys.executable, "-m", "serving.cli", "worker"], env=env),
-    ]
-    # The scheduler keeps the KPIs fresh (analytics every 15 minutes); the demo outlives it if it fails.
-    prefect_port = _free_port(4200)
-    scheduler = subprocess.Popen([sys.executable, "-m", "serving.cli", "pipeline", "serve", "--prefect-port",
-                                  str(prefect_port)], env=env, stdout=subprocess.DEVNULL)
-    base = f"http://{settings.api_host}:{port}"
-    _wait_http(f"{base}/ready", timeout=60)
-    console.print(
-        f"\n[bold green]LAKOO is running[/bold green]\n"
-        f"  API      {base}/api\n  Docs     {base}/docs\n  Health   {base}/ready\n  Metrics  {base}/metrics\n"
-        f"  Dashboard {base}/dashboard  ({DEMO_ANALYST['email']} / {DEMO_ANALYST['password']}, or the admin)\n"
-        f"  Prefect  http://127.0.0.1:{prefect_port}  (analytics every 15 minutes; starting up)\n"
-        f"  Admin    {admin['email']} / {admin['password']}\n"
-        f"  Users    demo_ayu@demo.lakoo.id (and demo_budi, demo_citra, ...) / lakoo-demo-pass\n"
-        f"  Seller   demo_sari@demo.lakoo.id (shop toko-sari: orders to fulfil, balance, payouts)\n"
-        f"Press Ctrl-C to stop everything.\n"
-    )
-    children_and_scheduler = [*children, scheduler]
+    # Everything from the first store start on is inside the try: Ctrl-C during the minutes of seeding
+    # or the first pipeline runs must stop the stores too (they run detached, so no signal reaches them).
     try:
+        with _progress_bars() as progress:
+            step = progress.add_task("starting embedded stores", total=None)
+            for server, url_set in ((embedded_postgres(settings), settings.database_url),
+                                    (embedded_redis(settings), settings.redis_url)):
+                if url_set is None and server.pid() is None:
+                    started_here.append(server)
+            try:
+                db_url, _ = resolve_store_urls(settings)
+            except EmbeddedError as exc:
+                _fail(str(exc))
+            progress.update(step, description="stores up", completed=1, total=1)
+            step = progress.add_task("migrating the database", total=None)
+            upgrade(db_url)
+            progress.update(step, description="database migrated", completed=1, total=1)
+            _seed(db_url, users=DEMO_USERS, days=DEMO_DAYS, seed=7, progress=progress)  # makes the demo admin too
+            admin = _ensure_demo_accounts(db_url)  # a database seeded before the admin was part of it
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        _demo_pipelines(env)
+        processes += [
+            subprocess.Popen([sys.executable, "-m", "serving.cli", "serve", "--port", str(port)], env=env),
+            subprocess.Popen([sys.executable, "-m", "serving.cli", "worker"], env=env),
+        ]
+        children = list(processes)
+        # The scheduler keeps the KPIs, trending and the models fresh; the demo outlives it if it fails.
+        prefect_port = _free_port(4200)
+        processes.append(subprocess.Popen([sys.executable, "-m", "serving.cli", "pipeline", "serve",
+                                           "--prefect-port", str(prefect_port)], env=env, stdout=subprocess.DEVNULL))
+        base = f"http://{settings.api_host}:{port}"
+        _wait_http(f"{base}/ready", timeout=60)
+        console.print(
+            f"\n[bold green]LAKOO is running[/bold green]\n"
+            f"  API      {base}/api\n  Docs     {base}/docs\n  Health   {base}/ready\n  Metrics  {base}/metrics\n"
+            f"  Dashboard {base}/dashboard  ({DEMO_ANALYST['email']} / {DEMO_ANALYST['password']}, or the admin)\n"
+            f"  Prefect  http://127.0.0.1:{prefect_port}  (analytics every 15 minutes, trending every 10, the ranking "
+            f"retrain nightly; starting up)\n"
+            f"  Admin    {admin['email']} / {admin['password']}\n"
+            f"  Users    demo_ayu@demo.lakoo.id (and demo_budi, demo_citra, ...) / lakoo-demo-pass\n"
+            f"  Seller   demo_sari@demo.lakoo.id (shop toko-sari: orders to fulfil, balance, payouts)\n"
+            f"Press Ctrl-C to stop everything.\n"
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         console.print("[red]a child process exited; shutting down[/red]")
     except KeyboardInterrupt:
         console.print("\nstopping...")
     finally:
-        for child in children_and_scheduler:
+        for child in processes:
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
-        for child in children_and_scheduler:
+        for child in processes:
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
         for server in started_here:
             server.stop()
-        console.print("stopped API, worker, scheduler" + (" and embedded stores" if started_here else ""))
+        console.print("stopped " + ("API, worker, scheduler" if processes else "the set-up")
+                      + (" and the embedded stores" if started_here else ""))
 
 
 DEMO_ANALYST = {"email": "analyst@demo.lakoo.id", "username": "analyst", "password": "lakoo-analyst-demo"}
 
 
-def _demo_analytics(env: dict[str, str]) -> None:
-    """One analytics run (extract → dbt → publish) so the dashboard has KPIs from the start."""
-    console.print("building the analytics warehouse (extract → dbt → publish) …")
-    done = subprocess.run([sys.executable, "-m", "serving.cli", "pipeline", "run", "analytics"], env=env)
-    if done.returncode != 0:
-        console.print("[yellow]warning:[/yellow] the first analytics run failed; the scheduler will retry it")
+def _demo_pipelines(env: dict[str, str]) -> None:
+    """One analytics run (extract → dbt → publish) so the dashboard has KPIs from the start, then one
+    ranking retrain so the for-you and explore feeds are ranked from the start."""
+    for flow, what in (("analytics", "building the analytics warehouse (extract → dbt → publish)"),
+                       ("retrain", "training the feed ranking (ALS, re-ranker, trending → Redis)")):
+        console.print(f"{what} …")
+        done = subprocess.run([sys.executable, "-m", "serving.cli", "pipeline", "run", flow], env=env)
+        if done.returncode != 0:
+            console.print(f"[yellow]warning:[/yellow] the first {flow} run failed; the scheduler will retry it")
 
 
 def _free_port(preferred: int) -> int:

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
                                             description="share of users (%) served the challenger model's lists")
     experiment_treatment_space: str = Field("post_challenger", description="list space the treatment reads")
 
+    # ranking: what `lakoo pipeline run retrain|trending` train and publish
+    ranking_model: str = Field("als", pattern="^(als|bpr)$", description="the factor model of the retrain")
+    ranking_params: dict[str, float | int | str] = Field(
+        default_factory=dict, description='its hyper-parameters as JSON, e.g. {"factors": 128, "regularization": 0.1}')
+    ranking_window_days: float = Field(90.0, gt=0, description="days of interactions a retrain learns from")
+    trending_window_hours: float = Field(72.0, gt=0, description="hours of engagement trending looks at")
+    trending_ttl_s: int = Field(2 * 86400, gt=0, description="a trending version expires unless refreshed within this")
+
     # notifications: batching, delivery retries and the email/push/SMS channels
     notification_batch_window_s: int = Field(6 * 3600, description="likes/follows within this fold into one")
     notification_batch_delay_s: int = Field(60, description="batched notifications wait this long before push/email")

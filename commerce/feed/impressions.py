@@ -7,9 +7,9 @@ a consumer group: entries are acknowledged after their rows commit, a crashed dr
 pending for the next one to claim, and event ids are derived from (stream entry id, position), so
 a batch written twice inserts nothing the second time.
 
-Entry fields: u viewer id · s surface · v experiment variant · r ranking version · o position of
-the page's first item · ids post ids (hex, comma separated) · src each item's candidate source
-· ts served at (epoch ms).
+Entry fields: u viewer id · s surface · v experiment variant · x the experiment's name · r ranking
+version · o position of the page's first item · ids post ids (hex, comma separated) · src each
+item's candidate source · ts served at (epoch ms).
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ def rows_of(entry_id: str, fields: dict[str, str]) -> list[dict[str, Any]]:
         rows.append({
             "event_id": uuid.uuid5(NAMESPACE, f"{entry_id}:{n}"), "user_id": user_id, "event_type": "impression",
             "surface": fields.get("s") or None, "position": offset + n, "post_id": uuid.UUID(hex=post_hex),
-            "properties": {"variant": fields.get("v", ""), "rank_version": int(fields.get("r") or 0),
+            "properties": {"variant": fields.get("v", ""), "experiment": fields.get("x") or None,
+                           "rank_version": int(fields.get("r") or 0),
                            "candidate_source": SOURCES.get(sources[n] if n < len(sources) else "", "unknown")},
             "occurred_at": served_at,
         })
@@ -71,8 +72,20 @@ async def drain_once(db: Database, redis: RedisStore, *, batch: int = 500, consu
     name = consumer or f"{socket.gethostname()}-{os.getpid()}"
     key = stream_key(redis)
     claimed = await redis.client.xautoclaim(key, GROUP, name, min_idle_time=claim_idle_ms, start_id="0-0",
-                                            count=batch)
-    entries = [(i, f) for i, f in claimed[1] if f]
+                                            count=batch, justid=True)
+    entries = []
+    if claimed:
+        # JUSTID, then the bodies: Redis 7 drops pending entries that were trimmed from the stream, but
+        # 6.2 (the embedded server) would hand them back as nil on every claim, never to be acknowledged.
+        pipe = redis.client.pipeline(transaction=False)
+        for entry_id in claimed:
+            pipe.xrange(key, min=entry_id, max=entry_id)
+        bodies = {entry_id: (found[0][1] if found else None)
+                  for entry_id, found in zip(claimed, await pipe.execute(), strict=True)}
+        gone = [i for i, fields in bodies.items() if not fields]
+        if gone:
+            await redis.client.xack(key, GROUP, *gone)
+        entries = [(i, fields) for i, fields in bodies.items() if fields]
     if len(entries) < batch:
         fresh = await redis.client.xreadgroup(GROUP, name, {key: ">"}, count=batch - len(entries))
         for _, messages in fresh or []:

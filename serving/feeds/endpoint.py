@@ -98,13 +98,17 @@ def authenticate(headers: list[tuple[bytes, bytes]], state: AppState) -> AccessC
 async def serve(state: AppState, claims: AccessClaims, *, kind: str, params: FeedParams) -> bytes:
     viewer = claims.user_id
     explore = kind == "explore"
-    if params.cursor and params.cursor.startswith(FALLBACK_PREFIX):
-        return await _fallback(state, viewer, kind=kind, params=params, variant="control")
     experiment = state.experiment
+    # Explore is in no experiment; for-you buckets every viewer, the fallback pages included, so an
+    # impression's variant always says which lists the viewer was assigned to.
     variant = "control" if explore else experiment.variant(viewer)
+    experiment_name = "" if explore else experiment.name
+    if params.cursor and params.cursor.startswith(FALLBACK_PREFIX):
+        return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
     trending = f"tag:{params.hashtag}" if params.hashtag else f"cat:{params.category}" if params.category else "global"
     request = FeedRequest(
-        viewer_id=viewer, surface=kind, limit=params.limit, variant=variant, space=experiment.space(variant),
+        viewer_id=viewer, surface=kind, limit=params.limit, variant=variant, experiment=experiment_name,
+        space=experiment.space(variant),
         cursor=Cursor.decode(params.cursor, kind if not explore else f"explore:{trending}"), trending=trending,
         personal=not explore, use_following=not explore, use_fresh=trending == "global",
         denylist_key=auth.denylist_key(state.redis, claims.jti))
@@ -112,11 +116,11 @@ async def serve(state: AppState, claims: AccessClaims, *, kind: str, params: Fee
         page = await state.ranked.page(request)
     except RedisError:
         log.warning("redis unavailable; %s served from postgres", kind, exc_info=True)
-        return await _fallback(state, viewer, kind=kind, params=params, variant=variant)
+        return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
     if not page.cards and params.cursor is None:
         # Nothing ranked, trending or fresh yet (a new deployment, a flushed Redis), or the viewer has
         # seen all of it: recency from PostgreSQL, minus what they saw, beats an empty screen.
-        return await _fallback(state, viewer, kind=kind, params=params, variant=variant)
+        return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
     return page.body()
 
 
@@ -129,7 +133,8 @@ async def _seen(state: AppState, viewer: uuid.UUID) -> set[uuid.UUID] | None:
     return {uuid.UUID(hex=m) for m in members}
 
 
-async def _fallback(state: AppState, viewer: uuid.UUID, *, kind: str, params: FeedParams, variant: str) -> bytes:
+async def _fallback(state: AppState, viewer: uuid.UUID, *, kind: str, params: FeedParams, variant: str,
+                    experiment: str) -> bytes:
     """Newest posts from PostgreSQL, logged as impressions directly (the stream may be down too)."""
     position, inner = 0, None
     if params.cursor:
@@ -140,12 +145,13 @@ async def _fallback(state: AppState, viewer: uuid.UUID, *, kind: str, params: Fe
     seen = await _seen(state, viewer)
     async with state.db.session() as session:
         page = await content.recent_posts(session, viewer_id=viewer, cursor=inner, limit=params.limit,
-                                          hashtag=params.hashtag, exclude=seen or ())
+                                          hashtag=params.hashtag, category=params.category, exclude=seen or ())
         now = utcnow()
         await interactions.append_served(session, rows=[{
             "event_id": uuid7(), "user_id": viewer, "event_type": "impression", "surface": kind,
             "position": position + n, "post_id": card.id, "occurred_at": now,
-            "properties": {"variant": variant, "rank_version": 0, "candidate_source": "popular"},
+            "properties": {"variant": variant, "experiment": experiment or None, "rank_version": 0,
+                           "candidate_source": "popular"},
         } for n, card in enumerate(page.items)])
     if seen is not None and page.items:
         try:

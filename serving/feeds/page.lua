@@ -24,6 +24,7 @@
 --       19 seen window ms  20 fresh-since ms  21 use following  22 use fresh  23 first position
 --       24 strict  25 seen filter  26 log impressions  27 the access token's denylist key ('' = skip)
 --       28 the trending list's items key (trending may come from its own, fresher version)
+--       29 the experiment the variant belongs to ('' = none)
 local ns, viewer, viewer_id = ARGV[1], ARGV[2], ARGV[3]
 -- The token check rides along: a logged-out token is refused without a second round trip.
 if ARGV[27] ~= '' and redis.call('EXISTS', ARGV[27]) == 1 then return {'REVOKED'} end
@@ -154,7 +155,7 @@ if #served > 0 then
   redis.call('PEXPIRE', seen_key, ARGV[19])
   if ARGV[26] == '1' then
     redis.call('XADD', ns .. ':feed:impressions', 'MAXLEN', '~', 1000000, '*',
-      'u', viewer_id, 's', ARGV[17], 'v', ARGV[15], 'r', ARGV[16], 'o', ARGV[23],
+      'u', viewer_id, 's', ARGV[17], 'v', ARGV[15], 'x', ARGV[29], 'r', ARGV[16], 'o', ARGV[23],
       'ids', table.concat(served, ','), 'src', table.concat(sources, ','), 'ts', now)
   end
 end

@@ -32,7 +32,7 @@ from commerce.auth.errors import InvalidToken
 from commerce.core.errors import ValidationFailed
 from commerce.core.redis import RedisStore
 from commerce.feed.signals import SEEN_WINDOW_MS
-from ranking.publish import bucket_of, keys
+from ranking.publish import bucket_of, keys, trending_prefix
 
 log = logging.getLogger("lakoo.feed.ranked")
 
@@ -42,11 +42,6 @@ AUTHOR_CAP = 2
 POINTER_TTL_S = 2.0
 
 RenderCards = Callable[[list[uuid.UUID]], Awaitable[None]]
-
-
-def trending_prefix(namespace: str) -> str:
-    """Where the frequently refreshed trending lists are published (ranking.publish under this prefix)."""
-    return f"{namespace}:trending"
 
 
 class InvalidFeedCursor(ValidationFailed):
@@ -148,6 +143,7 @@ class FeedRequest:
     limit: int
     cursor: Cursor
     variant: str = "control"
+    experiment: str = ""  # the experiment the variant is of; "" when the surface is in none
     space: str = "post"
     trending: str = "global"
     personal: bool = True  # read the viewer's ranked candidates
@@ -238,7 +234,7 @@ class RankedFeeds:
                 trend_key, request.trending, cursor.c, cursor.t, cursor.f, cursor.n, request.limit, now_ms,
                 request.variant, version.number if version else 0, request.surface, AUTHOR_CAP, SEEN_WINDOW_MS,
                 now_ms - FRESH_WINDOW_MS, int(request.use_following), int(request.use_fresh), cursor.position,
-                1, 1, 1, request.denylist_key, trend_items_key]
+                1, 1, 1, request.denylist_key, trend_items_key, request.experiment]
         result = await self._run(args)
         if result and result[0] == b"REVOKED":
             raise InvalidToken()

@@ -61,10 +61,11 @@ async def test_for_you_serves_the_ranked_list_as_cards_and_logs_impressions(clie
     assert moved == 4
     async with db.session() as session:
         rows = (await session.execute(text(
-            "SELECT post_id::text, position, surface, properties->>'variant', properties->>'candidate_source' "
-            "FROM interactions.interaction WHERE event_type = 'impression' ORDER BY position"))).all()
-    assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [
-        (post, n, "for_you", "control", "cf") for n, post in enumerate(ranked[:4])]
+            "SELECT post_id::text, position, surface, properties->>'variant', properties->>'candidate_source', "
+            "properties->>'experiment' FROM interactions.interaction WHERE event_type = 'impression' "
+            "ORDER BY position"))).all()
+    assert [tuple(r) for r in rows] == [
+        (post, n, "for_you", "control", "cf", settings.experiment_name) for n, post in enumerate(ranked[:4])]
     assert await impressions.drain_once(db, redis) == 0  # acknowledged: nothing twice
 
 
@@ -241,6 +242,42 @@ async def test_experiment_buckets_are_deterministic_and_read_their_space(client,
         assert page["variant"] == "treatment" and _ids(page) == list(reversed(ranked))
     finally:
         state.experiment = original
+
+
+async def test_fallback_pages_keep_the_viewers_variant_and_explore_keeps_its_category(client, app, settings, db,
+                                                                                       redis):
+    from serving.feeds.experiments import Experiment
+
+    admin = await admin_headers(client, db)
+    shoes = (await client.post("/api/categories", json={"name": "Sepatu"}, headers=admin)).json()
+    running = (await client.post("/api/categories", json={"name": "Sepatu Lari", "parent_id": shoes["id"]},
+                                 headers=admin)).json()
+    trainer = await stocked_product(client, admin, category_id=running["id"])
+    author, author_h = await user_with_token(client, "author")
+    tagged = (await _posts(client, author_h, 1, product_tags=[{"product_id": trainer["id"]}]))[0]
+    untagged = await _posts(client, author_h, 3)
+    _, viewer_h = await user_with_token(client, "viewer")
+    # Nothing is ranked: explore by category comes from PostgreSQL, with sub-categories, and only that.
+    page = await _page(client, viewer_h, "/api/feed/explore", category=shoes["slug"])
+    assert page["source"] == "fallback" and _ids(page) == [tagged]
+    assert _ids(await _page(client, viewer_h, "/api/feed/explore", category="no-such-thing")) == []
+
+    state = app.state.lakoo
+    original = state.experiment
+    state.experiment = Experiment(name="exp-fallback", treatment_pct=100)
+    try:
+        first = await _page(client, viewer_h, limit=2)
+        rest = await _page(client, viewer_h, limit=2, cursor=first["next_cursor"])
+        assert first["source"] == rest["source"] == "fallback"
+        assert first["variant"] == rest["variant"] == "treatment"
+        assert _ids(first) + _ids(rest) == list(reversed(untagged))  # explore's post was seen already
+    finally:
+        state.experiment = original
+    async with db.session() as session:
+        logged = (await session.execute(text(
+            "SELECT surface, properties->>'variant', properties->>'experiment' FROM interactions.interaction "
+            "WHERE event_type = 'impression'"))).all()
+    assert set(logged) == {("explore", "control", None), ("for_you", "treatment", "exp-fallback")}
 
 
 @pytest.mark.parametrize("path", ["/api/feed/for-you", "/api/feed/explore"])
