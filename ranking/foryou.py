@@ -36,7 +36,7 @@ from ranking.features import Snapshot, cf_inputs, raw_inputs
 from ranking.models.factorization import FactorModel
 from ranking.publish import Space, TopKLists
 from ranking.registry import ModelRegistry
-from ranking.reranker import Reranker, evaluate_reranker, label_impressions
+from ranking.reranker import Reranker, auc, grouped_ndcg, label_impressions
 from ranking.trending import TrendingConfig, TrendingLists, trending
 from ranking.workflow import RetrainConfig, RetrainResult, candidates_for_all, retrain
 
@@ -70,6 +70,7 @@ class ForYouConfig:
     products: RetrainConfig | None = field(default_factory=RetrainConfig.products)
     reranker: Mapping[str, Any] = field(default_factory=dict)  # Reranker parameters over RERANKER_PARAMS
     reranker_folds: int = 3  # out-of-fold evaluation over whole feed requests
+    reranker_min_unseen_requests: int = 100  # engaged requests the champion never saw, to compare it at all
     rerank_top: int = 200  # the head of each list the ranker re-orders; the rest stays in CF order
     reranker_min_impressions: int = 500
     max_training_impressions: int = 300_000  # a seeded sample of whole requests beyond this
@@ -138,34 +139,44 @@ def _training_rows(events: pl.DataFrame, data: PlatformData, result: RetrainResu
     return raw_inputs(with_cf, snapshot), cutoff
 
 
-def _out_of_fold(rows: pl.DataFrame, params: Mapping[str, Any], folds: int,
-                 champion: Reranker | None) -> dict[str, float | None]:
-    """NDCG@10 (and AUC) of a ranker fitted on the other folds, CF alone and the champion, on each
-    fold of whole feed requests, averaged: one split of a few hundred engaged requests moves the
-    comparison by ±0.01, which is the size of the effect being measured."""
+def _out_of_fold(rows: pl.DataFrame, params: Mapping[str, Any], folds: int) -> np.ndarray:
+    """Each impression scored by a ranker fitted on the other folds of whole feed requests (NaN
+    where a fold could not be fitted): an honest score for every row, so the comparison with CF
+    alone uses all of them — one split of a few hundred engaged requests moves it by ±0.01, the
+    size of the effect being measured."""
     groups = rows["request_id"].unique().sort()
     order = np.random.default_rng(0).permutation(groups.len())
     fold_of = pl.DataFrame({"request_id": groups, "_fold": (order % folds).astype(np.int64)})
-    frame = rows.join(fold_of, on="request_id", how="left")
-    ours, cf = f"{RERANKER_METRIC}_reranker", f"{RERANKER_METRIC}_cf"
-    totals: dict[str, list[float]] = {ours: [], cf: [], "auc_reranker": [], "auc_cf": [], "champion": []}
-    for fold in range(folds):
-        fit, test = frame.filter(pl.col("_fold") != fold), frame.filter(pl.col("_fold") == fold)
-        if fit["engaged"].n_unique() < 2 or test["engaged"].n_unique() < 2:
+    fold = rows.join(fold_of, on="request_id", how="left")["_fold"].to_numpy()
+    scores = np.full(rows.height, np.nan)
+    for f in range(folds):
+        fit = rows.filter(pl.Series(fold != f))
+        if fit["engaged"].n_unique() < 2 or not (fold == f).any():
             continue
-        scores = evaluate_reranker(Reranker(**params).fit(fit), test, group_col="request_id")
-        for key in (ours, cf, "auc_reranker", "auc_cf"):
-            totals[key].append(scores[key])
-        if champion is not None:
-            totals["champion"].append(evaluate_reranker(champion, test, group_col="request_id")[ours])
-    return {k: (float(np.mean(v)) if v else None) for k, v in totals.items()}
+        scores[fold == f] = Reranker(**params).fit(fit).score(rows.filter(pl.Series(fold == f)))
+    return scores
+
+
+def _ranking_scores(rows: pl.DataFrame, scores: np.ndarray, purchase_weight: float) -> tuple[float, float]:
+    """(NDCG@10 of the order `scores` puts each request in, engagement AUC); gains as the ranker's
+    objective: engaged + purchase_weight × purchased."""
+    gains = (rows["engaged"].cast(pl.Float64).to_numpy()
+             + purchase_weight * rows["purchased"].cast(pl.Float64).to_numpy())
+    engaged = rows["engaged"].cast(pl.Boolean).to_numpy()
+    return (grouped_ndcg(scores, gains, rows["request_id"].to_numpy()),
+            auc(scores, engaged) if 0 < engaged.sum() < engaged.size else float("nan"))
 
 
 def _train_reranker(rows: pl.DataFrame, cutoff: datetime, registry: ModelRegistry,
                     cfg: ForYouConfig) -> tuple[Reranker | None, dict[str, Any]]:
-    """Score a ranker against CF alone and the champion out of fold, fit it on every impression,
-    register and decide; returns the ranker to serve with (the new one, the kept champion, or None
-    when there is neither and the lists stay in CF order)."""
+    """Score a ranker out of fold, fit it on every impression, register and decide; returns the
+    ranker to serve with (the new one, the kept champion, or None when there is neither and the
+    lists stay in CF order).
+
+    The guardrail: beat the CF score alone, and beat the champion on impressions the champion was
+    not trained on (it has seen most of this holdout: consecutive retrains' windows overlap, and a
+    model scored on its own training rows would win every time). Without enough unseen requests
+    the champion is not compared and CF alone decides."""
     info: dict[str, Any] = {"impressions": rows.height, "requests": rows["request_id"].n_unique() if rows.height else 0}
     try:
         loaded = registry.load_champion("reranker")
@@ -178,24 +189,44 @@ def _train_reranker(rows: pl.DataFrame, cutoff: datetime, registry: ModelRegistr
         info["skipped"] = (f"{rows.height} impressions, {engaged} engaged after the cutoff: too few to learn from "
                            f"(needs {cfg.reranker_min_impressions} with both outcomes)")
         return champion, {**info, **kept}
-    params = {**RERANKER_PARAMS, **cfg.reranker}
-    scores = _out_of_fold(rows, params, cfg.reranker_folds, champion)
-    ours, cf = f"{RERANKER_METRIC}_reranker", f"{RERANKER_METRIC}_cf"
-    if scores[ours] is None:
-        info["skipped"] = "no fold had both outcomes on each side"
+    params = {**Reranker.DEFAULTS, **RERANKER_PARAMS, **cfg.reranker}
+    oof = _out_of_fold(rows, params, cfg.reranker_folds)
+    scored = ~np.isnan(oof)
+    if not scored.any():
+        info["skipped"] = "no fold had both outcomes to learn from"
         return champion, {**info, **kept}
+    rows, oof = rows.filter(pl.Series(scored)), oof[scored]
+    weight = float(params["purchase_weight"])
+    cf_scores = rows["cf_score"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    ours, ours_auc = _ranking_scores(rows, oof, weight)
+    cf, cf_auc = _ranking_scores(rows, cf_scores, weight)
+    metrics = {RERANKER_METRIC: ours, f"{RERANKER_METRIC}_cf": cf, "auc": ours_auc, "auc_cf": cf_auc,
+               "engaged_rate": float(rows["engaged"].mean()), "purchased_rate": float(rows["purchased"].mean())}
+    metric, floor, baseline, compared = RERANKER_METRIC, cf, None, champion is not None
+    if champion is not None:
+        since = loaded[0].notes.get("trained_through")
+        mask = (rows["at"] > datetime.fromisoformat(since)).to_numpy() if since else np.zeros(rows.height, bool)
+        unseen = rows.filter(pl.Series(mask))
+        if unseen.filter(pl.col("engaged"))["request_id"].n_unique() >= cfg.reranker_min_unseen_requests:
+            metric = f"{RERANKER_METRIC}_unseen"
+            metrics[metric], _ = _ranking_scores(unseen, oof[mask], weight)
+            metrics[f"{metric}_cf"], _ = _ranking_scores(unseen, cf_scores[mask], weight)
+            floor = metrics[f"{metric}_cf"]
+            baseline, _ = _ranking_scores(unseen, champion.score(unseen), weight)
+        else:
+            compared = False
+            info["champion_not_compared"] = (f"fewer than {cfg.reranker_min_unseen_requests} engaged feed requests "
+                                             "since the champion was trained")
     model = Reranker(**params).fit(rows)
-    metrics = {RERANKER_METRIC: scores[ours], f"{RERANKER_METRIC}_cf": scores[cf], "auc": scores["auc_reranker"],
-               "auc_cf": scores["auc_cf"], "engaged_rate": float(rows["engaged"].mean()),
-               "purchased_rate": float(rows["purchased"].mean())}
-    record = registry.register(model, kind="reranker", metrics=metrics, holdout_metric=RERANKER_METRIC,
-                               data_window=(cutoff, None),
+    record = registry.register(model, kind="reranker", metrics=metrics, holdout_metric=metric,
+                               data_window=(cutoff, rows["at"].max()),
                                notes={"cutoff": cutoff.isoformat(), "impressions": rows.height,
-                                      "folds": cfg.reranker_folds, "champion_on_holdout": scores["champion"]})
-    decision = registry.promote(record.id, baseline=scores["champion"], floor=metrics[f"{RERANKER_METRIC}_cf"],
-                                floor_name="CF alone")
+                                      "folds": cfg.reranker_folds, "champion_on_unseen": baseline,
+                                      "trained_through": rows["at"].max().isoformat()})
+    decision = registry.promote(record.id, baseline=baseline, floor=floor, floor_name="CF alone",
+                                compare_champion=compared)
     info.update(candidate=record.id, promoted=decision.promoted, reason=decision.reason, metrics=metrics,
-                champion_score=scores["champion"], serving=record.id if decision.promoted else kept["serving"])
+                champion_score=baseline, serving=record.id if decision.promoted else kept["serving"])
     return (model if decision.promoted else champion), info
 
 

@@ -162,9 +162,11 @@ class ModelRegistry:
 
     def promote(self, model_id: str, *, baseline: float | None = None, floor: float | None = None,
                 floor_name: str = "the popularity baseline", min_improvement: float = 0.0,
-                force: bool = False) -> Decision:
+                compare_champion: bool = True, force: bool = False) -> Decision:
         """Make `model_id` the champion of its kind if it passes the guardrail (module docstring).
-        `floor_name` says what the floor is in the decision's reason (the re-ranker's is CF alone)."""
+        `floor_name` says what the floor is in the decision's reason (the re-ranker's is CF alone);
+        `compare_champion=False` when the champion could not be measured fairly (no data it has
+        not seen): then beating the floor is enough, and the reason says so."""
         candidate = self.get(model_id)
         with self._lock(candidate.kind):
             current = self.champion(candidate.kind)
@@ -181,6 +183,10 @@ class ModelRegistry:
                 promoted, reason = False, f"{metric} {value:.4f} does not beat {floor_name} {floor:.4f}"
             elif current is None:
                 promoted, reason = True, "no champion yet"
+            elif not compare_champion:
+                promoted, reason = True, (f"{metric} {value:.4f} beats {floor_name}"
+                                          + (f" {floor:.4f}" if floor is not None else "")
+                                          + "; the champion had no unseen data to be compared on")
             elif current.holdout_metric != metric and baseline is None:
                 promoted, reason = False, f"champion is measured by {current.holdout_metric}, candidate by {metric}"
             elif champion_value is None or value > champion_value + min_improvement * abs(champion_value):

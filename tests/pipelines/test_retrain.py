@@ -82,8 +82,14 @@ async def test_retrain_publishes_what_the_feeds_serve_learns_new_likes_and_the_r
         # The next retrain measures the champions on its own holdout before replacing them, and folds
         # the new person in: their list leans to what they liked.
         second = retrain_flow()["retrain"]
-        assert second["posts"]["champion_score"] is not None and second["version"] == first["version"] + 1
-        assert second["reranker"]["champion_score"] is not None
+        assert second["version"] == first["version"] + 1
+        if posts["promoted"]:
+            assert second["posts"]["champion_score"] is not None
+        # The champion ranker was trained on this very holdout: it is only compared on impressions it
+        # has not seen, and minutes later there are none — beating CF alone decides.
+        assert "champion_not_compared" in second["reranker"] and second["reranker"]["champion_score"] is None
+        assert second["reranker"]["promoted"] == (second["reranker"]["metrics"]["ndcg@10"]
+                                                  > second["reranker"]["metrics"]["ndcg@10_cf"])
         listed = reader.candidates(person["id"], k=20)
         assert listed, "the retrain folds the new person in"
         in_niche = sum(post_id in niche for post_id, _ in listed) / len(listed)

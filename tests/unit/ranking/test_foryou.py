@@ -11,11 +11,12 @@ import pytest
 
 from ranking.datasets import build_interactions
 from ranking.features import Snapshot, cf_inputs, raw_inputs
-from ranking.foryou import ForYouConfig, PlatformData, rerank, train_for_you
+from ranking.foryou import ForYouConfig, PlatformData, _train_reranker, rerank, train_for_you
 from ranking.models.factorization import ALS
 from ranking.publish import TopKLists
 from ranking.registry import ModelRegistry
 from ranking.reranker import RAW_INPUTS
+from ranking.synthetic import logged_impressions
 from ranking.workflow import RetrainConfig
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -130,3 +131,31 @@ def test_the_whole_retrain_on_a_synthetic_platform(tmp_path, platform):
     assert posts.filter(pl.col("post_id") == first)["author_id"][0] == posts["author_id"][0]
     assert set(result.timings) == {"posts", "reranker", "trending", "rerank", "cold start", "products"}
     assert "skipped" in result.reranker or "metrics" in result.reranker
+
+
+def _logged(seed: int, start: datetime, n_requests: int = 300) -> pl.DataFrame:
+    rows = logged_impressions(n_requests=n_requests, per_request=10, seed=seed)
+    return rows.with_columns((pl.lit(start) + pl.duration(minutes=pl.col("request_id"))).alias("at"),
+                             (pl.lit(f"s{seed}-") + pl.col("request_id").cast(pl.Utf8)).alias("request_id"))
+
+
+def test_the_ranker_must_beat_cf_and_is_compared_with_the_champion_on_what_it_has_not_seen(tmp_path):
+    registry = ModelRegistry(tmp_path)
+    config = ForYouConfig(reranker_min_unseen_requests=50)
+    first_rows = _logged(1, NOW)
+    ranker, info = _train_reranker(first_rows, NOW, registry, config)
+    assert info["promoted"] and info["reason"] == "no champion yet" and ranker is not None
+    assert info["metrics"]["ndcg@10"] > info["metrics"]["ndcg@10_cf"]  # the synthetic utility is more than CF
+    trained_through = registry.get(info["candidate"]).notes["trained_through"]
+    assert datetime.fromisoformat(trained_through) == first_rows["at"].max()
+
+    # The same impressions again: the champion has seen them all, so it is not compared.
+    _, again = _train_reranker(first_rows, NOW, registry, config)
+    assert again["champion_score"] is None and "champion_not_compared" in again
+    # Newer impressions: the champion is scored on those alone, next to the candidate and CF.
+    later = pl.concat([first_rows, _logged(2, NOW + timedelta(days=1))], how="vertical_relaxed")
+    _, third = _train_reranker(later, NOW, registry, config)
+    assert third["champion_score"] is not None and "ndcg@10_unseen" in third["metrics"]
+    assert third["promoted"] == (third["metrics"]["ndcg@10_unseen"] > max(third["champion_score"],
+                                                                         third["metrics"]["ndcg@10_unseen_cf"]))
+    assert len(registry.decisions("reranker")) == 3
