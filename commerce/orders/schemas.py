@@ -139,3 +139,34 @@ class SellerShipIn(BaseModel):
     tracking_number: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
     ] | None = Field(None, description="required except for the built-in test courier, which issues one")
+
+
+class CartParcel(BaseModel):
+    """One seller's part of the cart: one order, one parcel."""
+
+    seller_id: uuid.UUID | None = Field(description="null for the platform's own products")
+    items: int
+    weight_grams: int
+    subtotal: int = Field(description="IDR")
+
+
+class CartShippingOption(BaseModel):
+    courier: str
+    courier_name: str
+    service: str
+    service_name: str
+    price: int = Field(description="IDR for the whole cart: the sum over its parcels, as checkout charges")
+    per_parcel: list[int] = Field(description="each parcel's fee, in the order of `parcels`")
+    currency: str = "IDR"
+    eta_days_min: int
+    eta_days_max: int
+
+
+class CartShippingQuote(BaseModel):
+    address_id: uuid.UUID
+    origin_province: str
+    destination_province: str
+    parcels: list[CartParcel]
+    subtotal: int = Field(description="IDR, the goods of every parcel")
+    options: list[CartShippingOption] = Field(description="cheapest first; only options that serve every parcel")
+

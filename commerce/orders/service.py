@@ -43,13 +43,13 @@ from commerce.orders.errors import (
     RefundThroughOrder,
 )
 from commerce.orders.models import Checkout, Order, OrderItem, OrderStatusChange
+from commerce.orders.quotes import ORIGIN_PROVINCE, shipping_quote  # noqa: F401 - one origin for quotes and charges
 from commerce.orders.schemas import CheckoutIn, CheckoutOut, OrderDetail, OrderItemOut, OrderOut, StatusChangeOut
 from commerce.orders.states import CANCELLABLE_BY_BUYER, REFUNDABLE, can_move
 from commerce.payments import service as payments
 from commerce.payments.schemas import RefundOut
 from commerce.shipping import service as shipping
 
-ORIGIN_PROVINCE = "DKI Jakarta"  # until sellers and their warehouses bring their own origin
 TIMESTAMP_FOR = {"paid": "paid_at", "shipped": "shipped_at", "delivered": "delivered_at",
                  "completed": "completed_at", "cancelled": "cancelled_at", "expired": "cancelled_at"}
 

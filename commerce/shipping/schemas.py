@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 MAX_WEIGHT_GRAMS = 50_000
 ORIGIN_PROVINCE = "DKI Jakarta"
@@ -16,11 +16,25 @@ CourierStatus = Literal["picked_up", "in_transit", "delivered"]
 
 
 class RateRequest(BaseModel):
+    """Either a route and a weight (anyone), or `address_id` alone: the signed-in buyer's cart to
+    that address, split and priced exactly as checkout will."""
+
     model_config = ConfigDict(extra="forbid")
 
-    destination_province: ProvinceName
+    address_id: uuid.UUID | None = Field(None, description="quote the caller's cart to this address of theirs")
+    destination_province: ProvinceName | None = None
     origin_province: ProvinceName = ORIGIN_PROVINCE
-    weight_grams: Annotated[int, Field(gt=0, le=MAX_WEIGHT_GRAMS, description="charged per started kilogram")]
+    weight_grams: Annotated[int | None, Field(gt=0, le=MAX_WEIGHT_GRAMS,
+                                              description="charged per started kilogram")] = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RateRequest:
+        if self.address_id is not None:
+            if self.destination_province is not None or self.weight_grams is not None:
+                raise ValueError("send address_id alone, or destination_province and weight_grams")
+        elif self.destination_province is None or self.weight_grams is None:
+            raise ValueError("send destination_province and weight_grams, or address_id")
+        return self
 
 
 class RateQuote(BaseModel):

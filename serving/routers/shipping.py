@@ -8,19 +8,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
+from commerce.core.errors import Unauthenticated
+from commerce.orders import service as orders
+from commerce.orders.schemas import CartShippingQuote
 from commerce.shipping import service as shipping
 from commerce.shipping.schemas import RateQuote, RateRequest, ShipmentOut
-from serving.deps import AdminUser, SessionDep, SettingsDep
+from serving.deps import AdminUser, OptionalUser, SessionDep, SettingsDep
 from serving.routers.auth import PROBLEM
 
 router = APIRouter(tags=["shipping"])
 ADMIN_ERRORS = {401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM}
 
 
-@router.post("/api/shipping/rates", response_model=list[RateQuote], responses={422: PROBLEM})
-async def rates(body: RateRequest, session: SessionDep) -> list[RateQuote]:
-    """Every courier service on the route, cheapest first. Priced per started kilogram with a
-    minimum charge; provinces are matched case-insensitively against Indonesia's 38."""
+@router.post("/api/shipping/rates", response_model=list[RateQuote] | CartShippingQuote,
+             responses={401: PROBLEM, 404: PROBLEM, 422: PROBLEM})
+async def rates(body: RateRequest, session: SessionDep, user: OptionalUser) -> list[RateQuote] | CartShippingQuote:
+    """With `destination_province` and `weight_grams`: every courier service on the route, cheapest
+    first, priced per started kilogram with a minimum charge (provinces are matched
+    case-insensitively against Indonesia's 38). With `address_id` (signed in): the caller's cart
+    to that address of theirs, one parcel per seller, each option's price the sum checkout will charge."""
+    if body.address_id is not None:
+        if user is None:
+            raise Unauthenticated("Sign in to quote your cart")
+        return await orders.shipping_quote(session, buyer_id=user.user_id, address_id=body.address_id)
     return await shipping.quote(session, origin_province=body.origin_province,
                                 destination_province=body.destination_province, weight_grams=body.weight_grams)
 

@@ -414,3 +414,54 @@ async def test_advance_is_admin_only_and_test_courier_only(client, db):
                    "not_test_courier")
     async with db.session() as session:
         assert (await shipping.get_shipment(session, shipment_id=shipment.id)).status == "label_created"
+
+
+# --- quotes for a cart ------------------------------------------------------------------------------
+
+async def test_a_cart_is_quoted_per_seller_parcel_as_checkout_will_charge(client, db):
+    from tests.factories import add_to_cart, address, checkout
+    from tests.ledger_helpers import seller, seller_product
+
+    admin = await admin_headers(client, db)
+    shop, _ = await seller(client, admin)
+    ours = await seller_product(client, admin, db, None, price=120_000)
+    theirs = await seller_product(client, admin, db, shop["id"], price=80_000)
+    _, headers = await user_with_token(client)
+    home = await address(client, headers, province="Papua Pegunungan")
+    assert_problem(await client.post("/api/shipping/rates", headers=headers, json={"address_id": home["id"]}),
+                   422, "cart_empty")
+    await add_to_cart(client, headers, ours, 2)
+    await add_to_cart(client, headers, theirs, 1)
+    response = await client.post("/api/shipping/rates", headers=headers, json={"address_id": home["id"]})
+    assert response.status_code == 200, response.text
+    quote = response.json()
+    assert quote["destination_province"] == "Papua Pegunungan" and quote["subtotal"] == 320_000
+    assert {(p["seller_id"], p["items"], p["subtotal"]) for p in quote["parcels"]} == {
+        (None, 2, 240_000), (shop["id"], 1, 80_000)}
+    options = {(o["courier"], o["service"]): o for o in quote["options"]}
+    regular = options[("test", "regular")]
+    assert regular["price"] == sum(regular["per_parcel"]) and len(regular["per_parcel"]) == 2
+    assert [o["price"] for o in quote["options"]] == sorted(o["price"] for o in quote["options"])
+    # Checkout charges exactly what was quoted.
+    placed = (await checkout(client, headers, home["id"])).json()
+    assert sum(o["shipping_fee"] for o in placed["orders"]) == regular["price"]
+
+
+async def test_cart_quotes_need_the_callers_own_address(client, db):
+    from tests.factories import add_to_cart, address, stocked_product
+
+    admin = await admin_headers(client, db)
+    product = await stocked_product(client, admin)
+    _, headers = await user_with_token(client)
+    await add_to_cart(client, headers, product["variants"][0]["id"])
+    _, other_headers = await user_with_token(client)
+    theirs = await address(client, other_headers)
+    mine = await address(client, headers)
+    assert_problem(await client.post("/api/shipping/rates", json={"address_id": mine["id"]}), 401)
+    assert_problem(await client.post("/api/shipping/rates", headers=headers, json={"address_id": theirs["id"]}),
+                   404)
+    assert_problem(await client.post("/api/shipping/rates", headers=headers, json={"address_id": str(uuid.uuid4())}),
+                   404)
+    for body in ({"address_id": mine["id"], "weight_grams": 1000}, {"address_id": "not-a-uuid"},
+                 {"address_id": mine["id"], "destination_province": "Bali"}):
+        assert_problem(await client.post("/api/shipping/rates", headers=headers, json=body), 422, "validation_failed")
