@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from ranking._sparse import row_membership
 from ranking.datasets import build_interactions
 from ranking.evaluation.harness import compare, evaluate
-from ranking.models.base import topk_factors
+from ranking.models.base import topk_dense, topk_factors
 from ranking.models.baselines import ItemKNN, Popularity
 from ranking.models.factorization import ALS, BPR, weigh
 from ranking.models.similar import blend, similar_items_table
@@ -67,7 +67,7 @@ def test_short_lists_are_padded_at_the_end():
         assert np.isneginf(scores[1]).all()
 
 
-@pytest.mark.parametrize("k", [7, 150])  # both selection methods (heap / partial sort)
+@pytest.mark.parametrize("k", [7, 150])  # both selection methods (heap / compiled selection)
 def test_topk_agrees_with_brute_force(k):
     rng = np.random.default_rng(4)
     items, users = rng.standard_normal((400, 8)).astype(np.float32), rng.standard_normal((50, 8)).astype(np.float32)
@@ -121,3 +121,27 @@ def test_evaluation_can_reuse_a_fitted_model(split):
     model = ALS(**FAST_ALS).fit(train)
     result = evaluate(model, train, test, ks=(10, 50), fit=False)
     assert result.fit_s == 0.0 and {"ndcg@10", "ndcg@50", "coverage@50"} <= set(result.metrics)
+
+
+def test_threshold_selection_is_exact_on_long_rows():
+    """Long rows go through a threshold sampled from 1,024 columns; rows the sample misjudges
+    (mostly excluded, all tied, NaN, a top-k hidden from the sample) must still come back exact."""
+    rng = np.random.default_rng(9)
+    n, m, k = 40, 6000, 300
+    scores = rng.standard_normal((n, m)).astype(np.float32)
+    excluded = np.finfo(np.float32).min
+    scores[1, :5800] = excluded  # only 200 items left: padded with -1
+    scores[2] = 0.5  # all tied: columns in order
+    scores[3, ::3] = np.nan
+    scores[4, :] = -1.0
+    scores[4, rng.choice(m, k, replace=False)] = 5.0  # the whole top-k may dodge the sample
+    scores[5, :] = -np.inf
+    ids, top = topk_dense(scores.copy(), k)
+    clean = np.where(np.isnan(scores) | (scores <= excluded / 2), -np.inf, scores)
+    expected = np.argsort(-clean, axis=1, kind="stable")[:, :k]
+    expected_scores = np.take_along_axis(clean, expected, axis=1)
+    expected = np.where(np.isfinite(expected_scores), expected, -1)
+    assert (ids == expected).all()
+    assert np.array_equal(top, expected_scores)
+    assert (ids[1, 200:] == -1).all() and (ids[5] == -1).all()
+    assert ids[2].tolist() == list(range(k))
