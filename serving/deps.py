@@ -21,14 +21,16 @@ from commerce.sellers import service as sellers
 from serving.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+# The accessors below are `async def` although they never await: FastAPI runs a plain `def`
+# dependency in its thread pool, a thread hop (and GIL hand-off) per request for an attribute read.
+async def get_state(request: Request) -> AppState:
     return request.app.state.lakoo
 
 
 State = Annotated[AppState, Depends(get_state)]
 
 
-def get_settings_dep(state: State) -> Settings:
+async def get_settings_dep(state: State) -> Settings:
     return state.settings
 
 
@@ -43,14 +45,14 @@ async def get_session(state: State) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
-def get_redis(state: State) -> RedisStore:
+async def get_redis(state: State) -> RedisStore:
     return state.redis
 
 
 RedisDep = Annotated[RedisStore, Depends(get_redis)]
 
 
-def get_auth_config(state: State) -> AuthConfig:
+async def get_auth_config(state: State) -> AuthConfig:
     return state.auth
 
 

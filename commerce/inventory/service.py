@@ -85,13 +85,18 @@ def _record(session: AsyncSession, stock: Stock, *, on_hand: int = 0, reserved: 
                               delta_reserved=reserved, reason=reason, reference=reference, at=at))
 
 
-async def _sync_catalog(session: AsyncSession, variant_ids: Iterable[uuid.UUID]) -> None:
-    """Product cards show the stock state; write it in the transaction that moved the stock."""
-    ids = sorted(set(variant_ids))
+async def _sync_catalog(session: AsyncSession, locked: Iterable[Stock]) -> None:
+    """Product cards show the stock state; write it in the transaction that moved the stock. The
+    stock changes are flushed too, so later reads in the transaction see them.
+
+    `locked` is every stock row of the variants (as `_lock_stock` returns them, changes applied), so
+    the totals come from those rows instead of another read while the hot rows are locked."""
     await session.flush()
-    totals = await queries.available_by_variant(session, ids)
-    for variant_id in ids:
-        await catalog.set_available(session, variant_id=variant_id, available=totals[variant_id])
+    totals: dict[uuid.UUID, int] = defaultdict(int)
+    for stock in locked:
+        totals[stock.variant_id] += stock.on_hand - stock.reserved
+    for variant_id in sorted(totals):
+        await catalog.set_available(session, variant_id=variant_id, available=max(0, totals[variant_id]))
 
 
 def _wanted(lines: Iterable[tuple[uuid.UUID, int]]) -> dict[uuid.UUID, int]:
@@ -132,11 +137,16 @@ def _allocate(stocks: list[Stock], wanted: dict[uuid.UUID, int]) -> list[tuple[S
     return plan
 
 
-def _hold(session: AsyncSession, reservation: Reservation, plan: list[tuple[Stock, int]], at: datetime) -> None:
+def _hold(session: AsyncSession, reservation: Reservation, plan: list[tuple[Stock, int]],
+          at: datetime) -> list[ReservationLine]:
+    """The lines, in the order `queries.reservation_lines` reads them back."""
+    lines = []
     for stock, quantity in plan:
         _record(session, stock, reserved=quantity, reason="reserve", reference=reservation.reference, at=at)
-        session.add(ReservationLine(reservation_id=reservation.id, stock_id=stock.id, warehouse_id=stock.warehouse_id,
-                                    variant_id=stock.variant_id, quantity=quantity))
+        lines.append(ReservationLine(reservation_id=reservation.id, stock_id=stock.id,
+                                     warehouse_id=stock.warehouse_id, variant_id=stock.variant_id, quantity=quantity))
+    session.add_all(lines)
+    return sorted(lines, key=lambda line: (line.variant_id, line.warehouse_id))
 
 
 async def _locked_reservation(session: AsyncSession, reference: str) -> Reservation:
@@ -147,10 +157,13 @@ async def _locked_reservation(session: AsyncSession, reference: str) -> Reservat
     return reservation
 
 
-async def _locked_lines(session: AsyncSession, reservation: Reservation) -> list[tuple[ReservationLine, Stock]]:
+async def _locked_lines(session: AsyncSession,
+                        reservation: Reservation) -> tuple[list[tuple[ReservationLine, Stock]], list[Stock]]:
+    """The hold's lines with their stock rows, and every locked row of its variants (for `_sync_catalog`)."""
     lines = await queries.reservation_lines(session, [reservation.id])
-    stocks = {s.id: s for s in await _lock_stock(session, {line.variant_id for line in lines})}
-    return [(line, stocks[line.stock_id]) for line in lines]
+    locked = await _lock_stock(session, {line.variant_id for line in lines})
+    stocks = {s.id: s for s in locked}
+    return [(line, stocks[line.stock_id]) for line in lines], locked
 
 
 def _totals(lines: Iterable[ReservationLine]) -> dict[uuid.UUID, int]:
@@ -177,35 +190,47 @@ async def ensure_available(session: AsyncSession, *, lines: list[tuple[uuid.UUID
 
 
 async def reserve(session: AsyncSession, *, reference: str, lines: list[tuple[uuid.UUID, int]],
-                  ttl_s: int = 900) -> ReservationOut:
+                  ttl_s: int = 900, new_reference: bool = False) -> ReservationOut:
     """Hold stock for `reference` until now + ttl_s, all lines or none (OutOfStock lists every short
     line). A retry with the same reference and lines returns the existing live or confirmed hold;
-    other lines are a ReservationMismatch, an ended hold a ReservationClosed."""
+    other lines are a ReservationMismatch, an ended hold a ReservationClosed.
+
+    `new_reference`: the caller made the reference in this very transaction (checkout's new order
+    id) and abandons the transaction if the hold fails. There is then no earlier hold or racing
+    retry to look for (the unique reference still stands behind that), and the reservation row is
+    written, with whatever the caller has staged, *before* the stock rows are locked: a hot SKU's
+    lock is held for the stock's own writes and the commit only."""
     wanted = _wanted(lines)
     if ttl_s < 1:
         raise ValidationFailed("ttl_s must be at least 1 second", ttl_s=ttl_s)
-    # Two racing retries of one reference queue here instead of failing on the unique index, which
-    # would abort the caller's whole transaction.
-    await session.execute(select(func.pg_advisory_xact_lock(_RESERVE_LOCK_CLASS, func.hashtext(reference))))
-    existing = await session.scalar(select(Reservation).where(Reservation.reference == reference)
-                                    .execution_options(populate_existing=True))
-    if existing is not None:
-        existing_lines = await queries.reservation_lines(session, [existing.id])
-        if _totals(existing_lines) != wanted:
-            raise ReservationMismatch(reference=reference)
-        if existing.status not in ("live", "confirmed"):
-            raise ReservationClosed(f"reservation {reference} is {existing.status}",
-                                    reservation_status=existing.status)
-        return queries.reservation_out(existing, existing_lines)
-    plan = _allocate(await _lock_stock(session, wanted), wanted)
+    if not new_reference:
+        # Two racing retries of one reference queue here instead of failing on the unique index, which
+        # would abort the caller's whole transaction.
+        await session.execute(select(func.pg_advisory_xact_lock(_RESERVE_LOCK_CLASS, func.hashtext(reference))))
+        existing = await session.scalar(select(Reservation).where(Reservation.reference == reference)
+                                        .execution_options(populate_existing=True))
+        if existing is not None:
+            existing_lines = await queries.reservation_lines(session, [existing.id])
+            if _totals(existing_lines) != wanted:
+                raise ReservationMismatch(reference=reference)
+            if existing.status not in ("live", "confirmed"):
+                raise ReservationClosed(f"reservation {reference} is {existing.status}",
+                                        reservation_status=existing.status)
+            return queries.reservation_out(existing, existing_lines)
     now = utcnow()
     reservation = Reservation(id=uuid7(), reference=reference, status="live", expires_at=now + timedelta(seconds=ttl_s),
                               release_reason=None, created_at=now, updated_at=now)
-    session.add(reservation)
-    await session.flush()
-    _hold(session, reservation, plan, now)
-    await _sync_catalog(session, wanted)
-    return queries.reservation_out(reservation, await queries.reservation_lines(session, [reservation.id]))
+    if new_reference:
+        session.add(reservation)
+        await session.flush()
+    locked = await _lock_stock(session, wanted)
+    plan = _allocate(locked, wanted)
+    if not new_reference:  # only once the hold is sure: the caller may carry on after an OutOfStock
+        session.add(reservation)
+        await session.flush()
+    held = _hold(session, reservation, plan, now)
+    await _sync_catalog(session, locked)
+    return queries.reservation_out(reservation, held)
 
 
 async def confirm(session: AsyncSession, *, reference: str) -> None:
@@ -228,12 +253,12 @@ async def confirm(session: AsyncSession, *, reference: str) -> None:
         await session.flush()
         _hold(session, reservation, plan, now)
         await session.flush()
-    lines = await _locked_lines(session, reservation)
+    lines, locked = await _locked_lines(session, reservation)
     for line, stock in lines:
         _record(session, stock, on_hand=-line.quantity, reserved=-line.quantity, reason="confirm",
                 reference=reference, at=now)
     reservation.status, reservation.release_reason, reservation.updated_at = "confirmed", None, now
-    await _sync_catalog(session, {line.variant_id for line, _ in lines})
+    await _sync_catalog(session, locked)
 
 
 async def release(session: AsyncSession, *, reference: str, reason: str = "released") -> None:
@@ -247,14 +272,14 @@ async def release(session: AsyncSession, *, reference: str, reason: str = "relea
     if reservation.status == "confirmed" and reason != "returned":
         raise ReservationConfirmed(reference=reference)
     now = utcnow()
-    lines = await _locked_lines(session, reservation)
+    lines, locked = await _locked_lines(session, reservation)
     for line, stock in lines:
         if reservation.status == "confirmed":
             _record(session, stock, on_hand=line.quantity, reason="return", reference=reference, at=now)
         else:
             _record(session, stock, reserved=-line.quantity, reason="release", reference=reference, at=now)
     reservation.status, reservation.release_reason, reservation.updated_at = "released", reason, now
-    await _sync_catalog(session, {line.variant_id for line, _ in lines})
+    await _sync_catalog(session, locked)
 
 
 # --- the expiry sweep (commits) -----------------------------------------------------------------
@@ -271,7 +296,8 @@ async def release_expired(session: AsyncSession, *, now: datetime | None = None,
     if not reservations:
         return []
     lines = await queries.reservation_lines(session, [r.id for r in reservations])
-    stocks = {s.id: s for s in await _lock_stock(session, {line.variant_id for line in lines})}
+    locked = await _lock_stock(session, {line.variant_id for line in lines})
+    stocks = {s.id: s for s in locked}
     references = {r.id: r.reference for r in reservations}
     for line in lines:
         _record(session, stocks[line.stock_id], reserved=-line.quantity, reason="expire",
@@ -280,7 +306,7 @@ async def release_expired(session: AsyncSession, *, now: datetime | None = None,
         reservation.status, reservation.updated_at = "expired", now
         outbox.publish(session, RESERVATION_EXPIRED, {"reference": reservation.reference,
                                                       "expired_at": reservation.expires_at.isoformat()})
-    await _sync_catalog(session, {line.variant_id for line in lines})
+    await _sync_catalog(session, locked)
     await session.commit()
     return [r.reference for r in reservations]
 
@@ -331,12 +357,13 @@ async def _change_on_hand(session: AsyncSession, *, warehouse_id: uuid.UUID, var
     await session.execute(insert(Stock).values(id=uuid7(), warehouse_id=warehouse_id, variant_id=variant_id,
                                                on_hand=0, reserved=0, updated_at=now)
                           .on_conflict_do_nothing(index_elements=["warehouse_id", "variant_id"]))
-    stock = next(s for s in await _lock_stock(session, [variant_id]) if s.warehouse_id == warehouse_id)
+    locked = await _lock_stock(session, [variant_id])
+    stock = next(s for s in locked if s.warehouse_id == warehouse_id)
     if stock.on_hand + delta < stock.reserved:
         raise StockBelowReserved(f"on hand {stock.on_hand}, reserved {stock.reserved}, change {delta}",
                                  on_hand=stock.on_hand, reserved=stock.reserved)
     _record(session, stock, on_hand=delta, reason=reason, reference=reference, at=now)
-    await _sync_catalog(session, [variant_id])
+    await _sync_catalog(session, locked)
     await session.commit()
     return queries.stock_out(stock)
 

@@ -47,7 +47,7 @@ from commerce.orders.quotes import ORIGIN_PROVINCE, shipping_quote  # noqa: F401
 from commerce.orders.schemas import CheckoutIn, CheckoutOut, OrderDetail, OrderItemOut, OrderOut, StatusChangeOut
 from commerce.orders.states import CANCELLABLE_BY_BUYER, REFUNDABLE, can_move
 from commerce.payments import service as payments
-from commerce.payments.schemas import RefundOut
+from commerce.payments.schemas import PaymentIntentOut, RefundOut
 from commerce.shipping import service as shipping
 
 TIMESTAMP_FOR = {"paid": "paid_at", "shipped": "shipped_at", "delivered": "delivered_at",
@@ -83,6 +83,13 @@ def _order_out(order: Order, items: list[OrderItem]) -> OrderOut:
     )
 
 
+def _checkout_body(checkout_id: uuid.UUID, intent: PaymentIntentOut | None, amount: int, from_wallet: int,
+                   orders: list[tuple[Order, list[OrderItem]]]) -> dict[str, Any]:
+    return CheckoutOut(checkout_id=checkout_id, payment_intent_id=intent.id if intent else None, amount=amount,
+                       wallet_amount=from_wallet, payment_amount=amount - from_wallet, currency="IDR",
+                       orders=[_order_out(o, i) for o, i in orders]).model_dump(mode="json")
+
+
 async def _replay(session: AsyncSession, buyer_id: uuid.UUID, key: str, request_hash: str) -> dict[str, Any] | None:
     existing = await session.scalar(select(Checkout).where(Checkout.buyer_id == buyer_id,
                                                            Checkout.idempotency_key == key))
@@ -112,15 +119,12 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
         by_seller[snapshots[line.variant_id].seller_id].append(line)
 
     now = utcnow()
-    checkout_row = Checkout(id=uuid7(), buyer_id=buyer_id, idempotency_key=idempotency_key,
-                            request_hash=request_hash, response={}, payment_intent_id=None, created_at=now)
-    session.add(checkout_row)
-    await session.flush()
+    checkout_id = uuid7()
     address_snapshot = address.model_dump(mode="json")
     orders: list[tuple[Order, list[OrderItem]]] = []
     for seller_id, seller_lines in sorted(by_seller.items(), key=lambda kv: str(kv[0])):
         items = []
-        order = Order(id=uuid7(), checkout_id=checkout_row.id, buyer_id=buyer_id, seller_id=seller_id,
+        order = Order(id=uuid7(), checkout_id=checkout_id, buyer_id=buyer_id, seller_id=seller_id,
                       status="pending_payment", currency="IDR", subtotal=0, shipping_fee=0, total=0,
                       refunded_amount=0, wallet_amount=0, refunded_to_wallet=0, courier=data.shipping.courier,
                       courier_service=data.shipping.service,
@@ -141,24 +145,33 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
         order.subtotal = sum(i.line_total for i in items)
         order.shipping_fee = rate.price
         order.total = order.subtotal + order.shipping_fee
-        session.add(order)
-        await session.flush()
-        session.add_all(items)
-        session.add(OrderStatusChange(order_id=order.id, from_status=None, to_status="pending_payment",
-                                      note="order placed", at=now))
         orders.append((order, items))
 
     amount = sum(order.total for order, _ in orders)
-    from_wallet = await funds.spend_wallet(session, buyer_id=buyer_id, checkout_id=checkout_row.id,
+    from_wallet = await funds.spend_wallet(session, buyer_id=buyer_id, checkout_id=checkout_id,
                                            orders=[order for order, _ in orders], data=data)
     intent = None
     if amount > from_wallet:
-        intent = await payments.create_intent(session, reference=str(checkout_row.id), buyer_id=buyer_id,
-                                              amount=amount - from_wallet, currency="IDR", method=data.payment_method)
-        checkout_row.payment_intent_id = intent.id
+        intent = await payments.create_intent(session, reference=str(checkout_id), buyer_id=buyer_id,
+                                              amount=amount - from_wallet, currency="IDR", method=data.payment_method,
+                                              new_reference=True)
+    # Everything is known before a row is written, so each table gets one INSERT. The unit of work
+    # does not order tables by their foreign keys: parents are flushed first.
+    checkout_row = Checkout(id=checkout_id, buyer_id=buyer_id, idempotency_key=idempotency_key,
+                            request_hash=request_hash, response={}, payment_intent_id=intent.id if intent else None,
+                            created_at=now)
+    if intent is not None:  # nothing below changes the response: it is stored with the row
+        checkout_row.response = _checkout_body(checkout_id, intent, amount, from_wallet, orders)
+    session.add(checkout_row)
+    await session.flush()
+    session.add_all([order for order, _ in orders])
+    await session.flush()
     for order, items in orders:
+        session.add_all(items)
+        session.add(OrderStatusChange(order_id=order.id, from_status=None, to_status="pending_payment",
+                                      note="order placed", at=now))
         outbox.publish(session, "order.placed", {
-            "order_id": str(order.id), "checkout_id": str(checkout_row.id), "buyer_id": str(buyer_id),
+            "order_id": str(order.id), "checkout_id": str(checkout_id), "buyer_id": str(buyer_id),
             "seller_id": str(order.seller_id) if order.seller_id else None, "total": order.total,
             "currency": order.currency, "item_count": sum(i.quantity for i in items),
             "wallet_amount": order.wallet_amount,
@@ -167,20 +180,21 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
             interactions.record(session, user_id=buyer_id, event_type="checkout", post_id=item.source_post_id,
                                 product_id=item.product_id, variant_id=item.variant_id, order_id=order.id,
                                 quantity=item.quantity, amount=item.line_total, surface=item.source_surface)
-    await cart.remove_lines(session, user_id=buyer_id, variant_ids=[line.variant_id for line in lines])
-    # Stock last: its row locks are what concurrent buyers of a hot SKU queue on, so they are held
-    # only for the reservation and the commit, not for pricing and bookkeeping.
-    for order, items in orders:
-        await inventory.reserve(session, reference=str(order.id),
-                                lines=[(i.variant_id, i.quantity) for i in items], ttl_s=reservation_ttl_s)
-        if intent is None:  # the wallet paid everything: paid now, as a captured payment would make it
-            await inventory.confirm(session, reference=str(order.id))
+    if intent is None:  # the wallet paid everything: paid now (its stock is confirmed below)
+        for order, items in orders:
             _paid(session, order, items, "paid from the wallet")
-    body = CheckoutOut(checkout_id=checkout_row.id, payment_intent_id=intent.id if intent else None, amount=amount,
-                       wallet_amount=from_wallet, payment_amount=amount - from_wallet, currency="IDR",
-                       orders=[_order_out(o, i) for o, i in orders]).model_dump(mode="json")
-    checkout_row.response = body
+        checkout_row.response = _checkout_body(checkout_id, intent, amount, from_wallet, orders)
+    body = checkout_row.response
+    await cart.remove_lines(session, user_id=buyer_id, variant_ids=[line.variant_id for line in lines])
     try:
+        # Stock last: its row locks are what concurrent buyers of a hot SKU queue on. `reserve` writes
+        # everything staged above before it takes them, so they are held only for the stock's own
+        # writes and the commit, not for pricing and bookkeeping.
+        for order, items in orders:
+            await inventory.reserve(session, reference=str(order.id), lines=[(i.variant_id, i.quantity) for i in items],
+                                    ttl_s=reservation_ttl_s, new_reference=True)
+            if intent is None:
+                await inventory.confirm(session, reference=str(order.id))
         await session.commit()
     except IntegrityError:
         # A concurrent retry with the same key won the race: replay its response (or refuse).

@@ -61,8 +61,12 @@ def _out(intent: PaymentIntent) -> PaymentIntentOut:
 
 
 async def create_intent(session: AsyncSession, *, reference: str, buyer_id: uuid.UUID, amount: int,
-                        currency: str = "IDR", method: str) -> PaymentIntentOut:
-    """Joins the caller's transaction: checkout opens the intent together with its orders."""
+                        currency: str = "IDR", method: str, new_reference: bool = False) -> PaymentIntentOut:
+    """Joins the caller's transaction: checkout opens the intent together with its orders.
+
+    `new_reference`: the caller made the reference in this transaction (checkout's new id), so no
+    intent can hold it yet and the look-up for a live one is skipped; the unique index on live
+    references still forbids a second one."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidPaymentInput("amount must be a positive whole number of rupiah")
     if currency != "IDR":
@@ -71,10 +75,11 @@ async def create_intent(session: AsyncSession, *, reference: str, buyer_id: uuid
         raise InvalidPaymentInput(f"method must be one of {', '.join(METHODS)}")
     if not reference or len(reference) > 100:
         raise InvalidPaymentInput("reference must be 1-100 characters")
-    live = await session.scalar(select(PaymentIntent.id).where(PaymentIntent.reference == reference,
-                                                               PaymentIntent.status.not_in(DEAD_STATUSES)))
-    if live is not None:
-        raise ReferenceHasLiveIntent()
+    if not new_reference:
+        live = await session.scalar(select(PaymentIntent.id).where(PaymentIntent.reference == reference,
+                                                                   PaymentIntent.status.not_in(DEAD_STATUSES)))
+        if live is not None:
+            raise ReferenceHasLiveIntent()
     now = utcnow()
     intent = PaymentIntent(id=uuid7(), reference=reference, buyer_id=buyer_id, amount=amount, currency=currency,
                            method=method, provider="test", provider_ref=None, status="requires_payment_method",

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,9 +62,13 @@ def charge(*, weight_grams: int, price_per_kg: int, minimum_charge: int) -> Mone
     return max(Money(price_per_kg) * kilograms, Money(minimum_charge), key=lambda m: m.amount)
 
 
+def _province_key(province: str) -> str:
+    return " ".join(province.split()).lower()
+
+
 async def _zone(session: AsyncSession, province: str) -> str:
-    key = " ".join(province.split()).lower()
-    zone = await session.scalar(select(ZoneProvince.zone_code).where(func.lower(ZoneProvince.province) == key))
+    zone = await session.scalar(select(ZoneProvince.zone_code)
+                                .where(func.lower(ZoneProvince.province) == _province_key(province)))
     if zone is None:
         raise UnknownProvince(f"{province!r} is not one of Indonesia's provinces")
     return zone
@@ -75,7 +79,7 @@ def _check_weight(weight_grams: int) -> None:
         raise WeightOutOfRange(f"{weight_grams} g; parcels weigh 1 g to {MAX_WEIGHT_GRAMS:,} g")
 
 
-def _rates(origin_zone: str, destination_zone: str) -> Select:
+def _rates(origin_zone: str | ColumnElement[str], destination_zone: str | ColumnElement[str]) -> Select:
     return (
         select(Rate, CourierService, Courier)
         .join(CourierService, (CourierService.courier_code == Rate.courier_code)
@@ -105,8 +109,19 @@ async def quote(session: AsyncSession, *, origin_province: str, destination_prov
 
 async def price_for(session: AsyncSession, *, courier: str, service: str, origin_province: str,
                     destination_province: str, weight_grams: int) -> RateQuote:
-    """The price of one chosen option, for checkout; 422 `shipping_option_unavailable` if there is none."""
+    """The price of one chosen option, for checkout; 422 `shipping_option_unavailable` if there is none.
+
+    One query finds the zones and the rate together (checkout pays a round trip for each); only when
+    it finds nothing are the zones looked up one by one, to say which was wrong."""
     _check_weight(weight_grams)
+    origin_zone, destination_zone = ZoneProvince.__table__.alias("origin"), ZoneProvince.__table__.alias("dest")
+    row = (await session.execute(
+        _rates(origin_zone.c.zone_code, destination_zone.c.zone_code)
+        .where(func.lower(origin_zone.c.province) == _province_key(origin_province),
+               func.lower(destination_zone.c.province) == _province_key(destination_province),
+               Rate.courier_code == courier, Rate.service_code == service))).first()
+    if row is not None:
+        return _quote(*row, weight_grams)
     origin, destination = await _zone(session, origin_province), await _zone(session, destination_province)
     row = (await session.execute(_rates(origin, destination).where(Rate.courier_code == courier,
                                                                    Rate.service_code == service))).first()

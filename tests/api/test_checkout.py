@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from commerce.core.outbox import OutboxEvent
 from commerce.interactions import service as interactions
+from commerce.inventory import service as inventory
 from tests.events import drain
 from tests.factories import add_to_cart, address, checkout, stocked_product
 from tests.helpers import admin_headers, assert_problem, user_with_token
+from tests.locks import wait_for_lock_waiters
 
 
 async def _available(client, admin, variant_id: str) -> int:
@@ -200,3 +203,30 @@ async def test_one_order_per_seller_one_payment(client, db):
     body = (await checkout(client, headers, where["id"])).json()
     assert {o["seller_id"] for o in body["orders"]} == {str(seller_a), str(seller_b)}
     assert body["amount"] == sum(o["total"] for o in body["orders"])
+
+
+async def test_losing_the_stock_after_the_precheck_creates_nothing(client, db):
+    """Checkout writes its orders, intent and events before it locks the stock; a buyer who passes the
+    lock-free pre-check and then finds the units gone at the lock must still leave no trace."""
+    admin, _, variant, buyer, headers, where = await _bought(client, db, quantity=2, stock=2)
+    async with db.session() as rival:
+        await inventory.reserve(rival, reference="rival-hold", lines=[(uuid.UUID(variant), 2)])
+        attempt = asyncio.create_task(checkout(client, headers, where["id"]))
+        await wait_for_lock_waiters(db)  # past the pre-check (nothing committed yet), queued on the stock
+        await rival.commit()
+    assert_problem(await attempt, 409, "out_of_stock")
+    buyer_id = uuid.UUID(buyer["id"])
+    async with db.session() as session:
+        for table in ("orders.checkout", "orders.\"order\"", "payments.payment_intent"):
+            assert await session.scalar(text(f"SELECT count(*) FROM {table} WHERE buyer_id = :b"),
+                                        {"b": buyer_id}) == 0, table
+        assert await session.scalar(select(func.count()).select_from(OutboxEvent)
+                                    .where(OutboxEvent.topic == "order.placed")) == 0
+        assert "checkout" not in await interactions.count_by_type(session, user_id=buyer_id)
+        assert await session.scalar(text("SELECT count(*) FROM inventory.reservation "
+                                         "WHERE reference <> 'rival-hold'")) == 0
+    assert (await client.get("/api/cart", headers=headers)).json()["item_count"] == 2
+    assert await _available(client, admin, variant) == 0
+    async with db.session() as session:  # the card's stock state comes from the rival's hold
+        assert await session.scalar(text("SELECT available_qty FROM catalog.product_variant WHERE id = :v"),
+                                    {"v": uuid.UUID(variant)}) == 0
