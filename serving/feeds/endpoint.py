@@ -117,7 +117,7 @@ async def serve(state: AppState, claims: AccessClaims, *, kind: str, params: Fee
     except RedisError:
         log.warning("redis unavailable; %s served from postgres", kind, exc_info=True)
         return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
-    if not page.cards and params.cursor is None:
+    if not page.count and params.cursor is None:
         # Nothing ranked, trending or fresh yet (a new deployment, a flushed Redis), or the viewer has
         # seen all of it: recency from PostgreSQL, minus what they saw, beats an empty screen.
         return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
