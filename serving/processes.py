@@ -51,7 +51,6 @@ def reuseport_socket(host: str, port: int, backlog: int = 2048) -> socket.socket
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(backlog)
-    sock.set_inheritable(True)
     return sock
 
 
