@@ -44,13 +44,15 @@ def freeze_startup_objects() -> None:
     gc.set_threshold(GEN0_THRESHOLD, gen1, gen2)
 
 
-def reuseport_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+def reuseport_socket(host: str, port: int) -> socket.socket:
+    """Bound, not listening: the kernel hands connections only to listening members of the group, and
+    uvicorn starts listening once the app's start-up is done, so a worker that is (re)starting gets no
+    connections to keep waiting meanwhile."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(backlog)
     return sock
 
 
@@ -59,7 +61,7 @@ def _worker(app: str, host: str, port: int, options: dict) -> None:
 
     config = uvicorn.Config(app, host=host, port=port, **options)  # the app configures logging itself
     try:
-        sock = reuseport_socket(host, port, config.backlog)
+        sock = reuseport_socket(host, port)
     except OSError:
         log.exception("worker cannot listen on %s:%s", host, port)
         raise SystemExit(STARTUP_FAILURE) from None
@@ -75,11 +77,8 @@ def run_workers(app: str, *, host: str, port: int, workers: int, options: dict) 
 
     A probe socket is bound first so a port that is taken fails here, once, instead of in every
     worker; it never listens, so the kernel routes no connection to it."""
-    probe = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
-        probe.bind((host, port))
+        probe = reuseport_socket(host, port)
     except OSError as exc:
         raise SystemExit(f"cannot listen on {host}:{port}: {exc}") from None
     spawn = multiprocessing.get_context("spawn")
