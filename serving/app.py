@@ -21,6 +21,7 @@ from serving import problems
 from serving.feeds.endpoint import FeedEndpoint
 from serving.logging import configure_logging
 from serving.middleware import RequestContextMiddleware
+from serving.processes import freeze_startup_objects
 from serving.routers import (
     addresses,
     analytics,
@@ -80,7 +81,9 @@ async def close_state(state: AppState) -> None:
     await state.redis.close()
 
 
-def create_app(settings: Settings | None = None, *, configure_logs: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, *, configure_logs: bool = True, freeze_gc: bool = False) -> FastAPI:
+    """`freeze_gc` is for server processes (serving/asgi.py), which run one app for their lifetime;
+    tests build many apps in one interpreter and must not freeze each one's objects in memory."""
     settings = settings or get_settings()
     if configure_logs:
         configure_logging(settings.log_level, json=settings.log_json)
@@ -88,6 +91,8 @@ def create_app(settings: Settings | None = None, *, configure_logs: bool = True)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.lakoo = await open_state(settings)
+        if freeze_gc:
+            freeze_startup_objects()
         log.info("api ready", extra={"env": settings.env})
         try:
             yield

@@ -141,9 +141,15 @@ def serve(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    options = {"log_config": None, "access_log": False, "proxy_headers": False, "server_header": False}
+    if workers > 1 and not reload:
+        from serving.processes import run_workers
+
+        run_workers("serving.asgi:app", host=host or settings.api_host, port=port or settings.api_port,
+                    workers=workers, options=options)
+        return
     uvicorn.run("serving.asgi:app", host=host or settings.api_host, port=port or settings.api_port,
-                workers=workers, reload=reload, log_config=None, access_log=False, proxy_headers=False,
-                server_header=False)
+                workers=workers, reload=reload, **options)
 
 
 @app.command()

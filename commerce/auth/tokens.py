@@ -16,6 +16,7 @@ import jwt
 from commerce.auth.errors import InvalidToken
 
 ALGORITHM = "HS256"
+LEEWAY_S = 5  # clock skew allowed on exp/nbf/iat
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def decode_access_token(token: str, *, secret: str, issuer: str, audience: str) 
             issuer=issuer,
             audience=audience,
             options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
-            leeway=5,
+            leeway=LEEWAY_S,
         )
         if claims.get("typ") != "access":
             raise InvalidToken("not an access token")

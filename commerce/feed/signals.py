@@ -1,6 +1,7 @@
 """The per-viewer and global sets the ranked feeds filter with, kept in Redis by the worker.
 
     <ns>:seen:<user hex>      ZSET  post hex → ms served; written by the feed script itself
+    <ns>:seenskip:<user hex>  HASH  how far into each ranked list everything was seen (page.lua)
     <ns>:engaged:<user hex>   SET   posts the user liked or saved (never served back to them)
     <ns>:hidden:<user hex>    SET   users hidden from the user by a block, in either direction
     <ns>:soldout              SET   active products with no variant in stock

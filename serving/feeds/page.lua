@@ -12,6 +12,16 @@
 -- gone (deleted), the viewer's own, a hidden (blocked) author, every tagged product sold out, and at
 -- most `cap` posts per author on a page.
 --
+-- Seen prefix: a viewer who opens the feed again (no cursor) would re-read, from offset 0, every
+-- candidate served to them before, each one a GETRANGE and a ZSCORE only to be dropped as seen: after
+-- a few hundred posts that is most of a page's cost, paid inside Redis where every other request waits
+-- for it. <ns>:seenskip:<viewer> remembers per list (field c or t: '<list id>|<offset>:<oldest
+-- ms>:<holes>') a prefix of the list whose candidates are all in the seen set, since `oldest` at the
+-- earliest, except the few `holes` (at most MAX_HOLES offsets) that were filtered for other reasons.
+-- While every one of those seen entries is still inside the seen window, a page reads the holes and
+-- then goes on from the end of the prefix. It only skips what the seen filter would drop, so pages
+-- are the same with or without it; a trim of the seen set by size (not age) drops it.
+--
 -- Strict mode (ARGV[24] = '1'): if any candidate has no cached card yet, nothing is written and the
 -- script answers {'MISS', ids...}; the caller renders those cards and runs it again. Otherwise the
 -- served posts are marked seen, one impression entry is appended to the log stream, and missing
@@ -37,6 +47,8 @@ local engaged_key = ns .. ':engaged:' .. viewer
 local hidden_key = ns .. ':hidden:' .. viewer
 local soldout_key = ns .. ':soldout'
 local card_prefix = ns .. ':card:'
+local skip_key = ns .. ':seenskip:' .. viewer
+local window = tonumber(ARGV[19])
 
 local state = {c = tonumber(ARGV[9]), t = tonumber(ARGV[10]), f = ARGV[11], n = ARGV[12]}
 
@@ -51,18 +63,70 @@ local function packed(key, field)
 end
 
 local lists = {c = packed(ARGV[4], ARGV[5]), t = packed(ARGV[7], ARGV[8])}
+
+-- prefixes[source]: what is known about the list's seen prefix and is extended on this page, or nil
+-- when nothing can be (no seen filter, or a cursor already past the known prefix). `holes` are the
+-- offsets inside the prefix that are not in the seen set (an author over the cap, a sold-out post, a
+-- card not rendered yet): they are read again, in list order, before the page goes past the prefix.
+local MAX_HOLES = 64
+local prefixes = {}
+if check_seen then
+  local list_ids = {c = ARGV[4] .. '|' .. ARGV[5], t = ARGV[7] .. '|' .. ARGV[8]}
+  local known = redis.call('HMGET', skip_key, 'c', 't')
+  for n, source in ipairs({'c', 't'}) do
+    if lists[source] then
+      local offset, oldest, holes = 0, now, {}
+      local raw = known[n]
+      if raw then
+        local list_id, p, e, h = string.match(raw, '^(.*)|(%d+):(%d+):([%d,]*)$')
+        if list_id == list_ids[source] and tonumber(e) > now - window then
+          offset, oldest = tonumber(p), tonumber(e)
+          for hole in string.gmatch(h, '%d+') do table.insert(holes, tonumber(hole)) end
+        end
+      end
+      if state[source] <= offset then
+        local prefix = {list_id = list_ids[source], offset = offset, oldest = oldest, open = true,
+                        kept = {}, queue = {}, next = 1}
+        for _, hole in ipairs(holes) do
+          -- holes before a cursor's position were passed on an earlier page of it; keep them for later opens
+          table.insert((hole < state[source]) and prefix.kept or prefix.queue, hole)
+        end
+        prefixes[source] = prefix
+      end
+    end
+  end
+end
+
+local function item_at(source, i)
+  local list = lists[source]
+  local idx = struct.unpack(list.fmt, list.blob, 2 + i * list.iw)
+  local id = redis.call('GETRANGE', items_keys[source], idx * 37, idx * 37 + 35)
+  if #id == 36 then return (string.gsub(id, '-', '')) end
+  return nil
+end
+
 local zsets = {f = ns .. ':timeline:' .. viewer, n = ns .. ':fresh'}
 local buffers = {f = {}, n = {}}
 
 local function pull(source)
   local list = lists[source]
   if list then
+    local prefix = prefixes[source]
+    if prefix then
+      while prefix.next <= #prefix.queue do  -- the prefix's holes first, then past the prefix
+        local i = prefix.queue[prefix.next]
+        prefix.next = prefix.next + 1
+        state[source] = i + 1
+        local id = item_at(source, i)
+        if id then return id, i end
+      end
+      if state[source] < prefix.offset then state[source] = prefix.offset end
+    end
     while state[source] < list.n do
       local i = state[source]
       state[source] = i + 1
-      local idx = struct.unpack(list.fmt, list.blob, 2 + i * list.iw)
-      local id = redis.call('GETRANGE', items_keys[source], idx * 37, idx * 37 + 35)
-      if #id == 36 then return (string.gsub(id, '-', '')) end
+      local id = item_at(source, i)
+      if id then return id, i end
     end
     return nil
   end
@@ -83,12 +147,23 @@ end
 
 local taken, per_author = {}, {}
 local served, sources, cards, missing = {}, {}, {}, {}
+-- Most viewers have liked nothing recent and blocked no one: one EXISTS each instead of a SISMEMBER
+-- per candidate (every redis.call costs the script a few microseconds, and the script holds Redis).
+local has_engaged = redis.call('EXISTS', engaged_key) == 1
+local has_hidden = redis.call('EXISTS', hidden_key) == 1
+local seen_at = {}  -- id -> ms it was served (now, for this page), for the seen prefixes
 
 local function consider(id, source)
   if taken[id] then return false end
   taken[id] = true
-  if check_seen and redis.call('ZSCORE', seen_key, id) then return false end
-  if redis.call('SISMEMBER', engaged_key, id) == 1 then return false end
+  if check_seen then
+    local score = redis.call('ZSCORE', seen_key, id)
+    if score then
+      seen_at[id] = tonumber(score)
+      return false
+    end
+  end
+  if has_engaged and redis.call('SISMEMBER', engaged_key, id) == 1 then return false end
   local card = redis.call('HMGET', card_prefix .. id, 'j', 'a', 'p', 'd')
   if card[4] then return false end
   if not card[1] then
@@ -96,7 +171,7 @@ local function consider(id, source)
     return false
   end
   local author = card[2]
-  if author == viewer or redis.call('SISMEMBER', hidden_key, author) == 1 then return false end
+  if author == viewer or (has_hidden and redis.call('SISMEMBER', hidden_key, author) == 1) then return false end
   if card[3] and card[3] ~= '' then
     local all_sold_out = true
     for product in string.gmatch(card[3], '[^,]+') do
@@ -110,6 +185,7 @@ local function consider(id, source)
   local count = per_author[author] or 0
   if count >= cap then return false end
   per_author[author] = count + 1
+  seen_at[id] = now
   table.insert(served, id)
   table.insert(sources, source)
   table.insert(cards, card[1])
@@ -130,10 +206,31 @@ while #served < limit and considered < budget do
   local got = false
   for _, source in ipairs(order) do
     while considered < budget do
-      local id = pull(source)
+      local id, offset = pull(source)
       if not id then break end
       considered = considered + 1
-      if consider(id, source) then
+      local ok = consider(id, source)
+      local prefix = prefixes[source]
+      if prefix then
+        local at = seen_at[id]
+        if offset < prefix.offset then  -- a hole, read again
+          if not at then
+            table.insert(prefix.kept, offset)
+          elseif at < prefix.oldest then
+            prefix.oldest = at
+          end
+        elseif prefix.open then  -- past the prefix (pull only jumps over malformed ids, never served)
+          if at then
+            if at < prefix.oldest then prefix.oldest = at end
+          elseif #prefix.kept + #prefix.queue - prefix.next + 1 < MAX_HOLES then
+            table.insert(prefix.kept, offset)
+          else
+            prefix.open = false
+          end
+          if prefix.open then prefix.offset = offset + 1 end
+        end
+      end
+      if ok then
         got = true
         break
       end
@@ -149,9 +246,24 @@ if strict and #missing > 0 then
 end
 
 if #served > 0 then
-  for _, id in ipairs(served) do redis.call('ZADD', seen_key, now, id) end
-  redis.call('ZREMRANGEBYSCORE', seen_key, '-inf', now - tonumber(ARGV[19]))
-  redis.call('ZREMRANGEBYRANK', seen_key, 0, -5001)
+  local members = {}
+  for _, id in ipairs(served) do
+    table.insert(members, now)
+    table.insert(members, id)
+  end
+  redis.call('ZADD', seen_key, unpack(members))
+  redis.call('ZREMRANGEBYSCORE', seen_key, '-inf', now - window)
+  if redis.call('ZREMRANGEBYRANK', seen_key, 0, -5001) > 0 then
+    redis.call('DEL', skip_key)  -- entries went by size, not age: the prefixes may have holes now
+  else
+    for source, prefix in pairs(prefixes) do
+      for j = prefix.next, #prefix.queue do table.insert(prefix.kept, prefix.queue[j]) end  -- not reached
+      table.sort(prefix.kept)
+      redis.call('HSET', skip_key, source, prefix.list_id .. '|' .. prefix.offset .. ':' .. prefix.oldest .. ':'
+        .. table.concat(prefix.kept, ','))
+    end
+    redis.call('PEXPIRE', skip_key, ARGV[19])
+  end
   redis.call('PEXPIRE', seen_key, ARGV[19])
   if ARGV[26] == '1' then
     redis.call('XADD', ns .. ':feed:impressions', 'MAXLEN', '~', 1000000, '*',
@@ -164,6 +276,6 @@ if #missing > 0 then redis.call('SADD', ns .. ':cards:dirty', unpack(missing)) e
 local exhausted = (#served < limit) and 1 or 0
 local meta = cjson.encode({c = state.c, t = state.t, f = state.f, n = state.n, served = #served,
                            exhausted = exhausted, considered = considered})
-local out = {meta}
-for _, card in ipairs(cards) do table.insert(out, card) end
-return out
+-- The cards leave already joined into the body's JSON array: one reply element to parse on the
+-- client instead of one per card.
+return {meta, table.concat(cards, ',')}

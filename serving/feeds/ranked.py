@@ -154,7 +154,8 @@ class FeedRequest:
 
 @dataclass
 class FeedPage:
-    cards: list[bytes]
+    cards: bytes  # the cached card JSONs of the page, comma-separated, as the script joined them
+    count: int
     next_cursor: str | None
     variant: str
     version: int
@@ -164,7 +165,7 @@ class FeedPage:
     def body(self) -> bytes:
         """The response JSON, assembled from the cached card bytes without parsing them."""
         cursor = orjson.dumps(self.next_cursor)
-        return (b'{"items":[' + b",".join(self.cards) + b'],"next_cursor":' + cursor + b',"variant":'
+        return (b'{"items":[' + self.cards + b'],"next_cursor":' + cursor + b',"variant":'
                 + orjson.dumps(self.variant) + b',"source":' + orjson.dumps(self.source) + b"}")
 
 
@@ -243,12 +244,12 @@ class RankedFeeds:
             args[23] = 0  # strict off: whatever is still missing is skipped and queued for the worker
             result = await self._run(args)
         meta = orjson.loads(result[0])
-        cards = list(result[1:])
+        count = int(meta["served"])
         next_cursor = None
         if not meta["exhausted"]:
             next_cursor = Cursor(scope=cursor.scope, version=version.number if version else 0,
                                  tv=trend_version.number if trend_version else 0, c=meta["c"],
                                  t=meta["t"], f=str(meta["f"]), n=str(meta["n"]),
-                                 position=cursor.position + len(cards)).encode()
-        return FeedPage(cards=cards, next_cursor=next_cursor, variant=request.variant,
+                                 position=cursor.position + count).encode()
+        return FeedPage(cards=result[1], count=count, next_cursor=next_cursor, variant=request.variant,
                         version=version.number if version else 0, stats=meta)

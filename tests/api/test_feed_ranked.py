@@ -82,6 +82,45 @@ async def test_cursor_pages_continue_without_repeats_and_refresh_skips_what_was_
     assert set(_ids(again)).isdisjoint(ranked)
 
 
+async def test_a_fresh_open_skips_the_seen_prefix_and_serves_the_same_pages_as_a_full_rescan(client, settings, db,
+                                                                                             redis):
+    """The remembered seen prefix only saves the script work: a viewer whose memory of it is wiped
+    before every request (the full rescan from offset 0) must get exactly the same pages, holes
+    (posts skipped for the author cap, never seen) included."""
+    _, _, _, posts, _ = await _world(client, settings, db, redis, authors=4, per_author=3)
+    ranked = [post for author in posts for post in author]  # author by author: the cap leaves holes
+    remembers, remembers_h = await user_with_token(client, "remembers")
+    rescans, rescans_h = await user_with_token(client, "rescans")
+    publish_ranking(settings, candidates={remembers["id"]: ranked, rescans["id"]: ranked})
+    skip_key = f"{settings.redis_namespace}:seenskip:{uuid.UUID(rescans['id']).hex}"
+
+    first = await _page(client, remembers_h, limit=4)
+    assert await redis.client.delete(skip_key) == 0
+    assert _ids(first) == _ids(await _page(client, rescans_h, limit=4)) == [*ranked[0:2], *ranked[3:5]]
+    cursors = {"remembers": first["next_cursor"], "rescans": first["next_cursor"]}
+    steps = [("cursor", 2), ("fresh", 2), ("fresh", 3), ("cursor", 3), ("fresh", 4), ("fresh", 4)]
+    for n, (kind, limit) in enumerate(steps):
+        pages = {}
+        for name, headers in (("remembers", remembers_h), ("rescans", rescans_h)):
+            if name == "rescans":
+                await redis.client.delete(skip_key)
+            params = {"limit": limit, **({"cursor": cursors[name]} if kind == "cursor" and cursors[name] else {})}
+            pages[name] = await _page(client, headers, **params)
+            cursors[name] = pages[name]["next_cursor"]
+        assert _ids(pages["remembers"]) == _ids(pages["rescans"]), (n, kind)
+    # One remembered prefix: the ranked list's (there is no trending list).
+    assert await redis.client.hlen(f"{settings.redis_namespace}:seenskip:{uuid.UUID(remembers['id']).hex}") == 1
+
+
+async def test_the_post_held_back_by_the_author_cap_is_served_on_the_next_open(client, settings, db, redis):
+    viewer, viewer_h, _, posts, _ = await _world(client, settings, db, redis, authors=3, per_author=3)
+    ranked = [post for author in posts for post in author]
+    publish_ranking(settings, candidates={viewer["id"]: ranked})
+    assert _ids(await _page(client, viewer_h, limit=4)) == [ranked[0], ranked[1], ranked[3], ranked[4]]
+    assert _ids(await _page(client, viewer_h, limit=2)) == [ranked[2], ranked[5]]
+    assert _ids(await _page(client, viewer_h, limit=3)) == [ranked[6], ranked[7]]  # the list ends; one author
+
+
 async def test_filters_own_deleted_blocked_liked_and_sold_out(client, settings, db, redis):
     viewer, viewer_h = await user_with_token(client, "viewer")
     admin = await admin_headers(client, db)
