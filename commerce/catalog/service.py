@@ -49,6 +49,7 @@ from commerce.catalog.schemas import (
 )
 from commerce.core import outbox
 from commerce.core.clock import utcnow
+from commerce.core.db import violated_constraint
 from commerce.core.errors import DomainError
 from commerce.core.ids import uuid7
 from commerce.core.pagination import Page
@@ -62,7 +63,7 @@ def slugify(name: str) -> str:
 
 def _conflict(exc: IntegrityError) -> DomainError | None:
     """A unique index lost a race with a concurrent request: report it as the pre-check would have."""
-    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    constraint = violated_constraint(exc)
     if constraint == "uq_product_variant_sku":
         return SkuTaken()
     if constraint in ("uq_brand_slug", "uq_category_slug"):

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -37,6 +38,13 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSONB,
         uuid.UUID: UUID(as_uuid=True),
     }
+
+
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the constraint a write broke (names follow NAMING_CONVENTION), so a service can turn
+    a unique index that lost a race with a concurrent request into the typed conflict its pre-check
+    raises."""
+    return getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
 
 
 def sqlalchemy_url(url: str, *, driver: str = "psycopg") -> str:

@@ -22,8 +22,23 @@ from commerce.orders.schemas import CartParcel, CartShippingOption, CartShipping
 from commerce.shipping import service as shipping
 
 # Where parcels leave from: the platform's fulfilment hub, for every seller, until sellers ship from
-# their own warehouses' provinces. Checkout prices from the same origin (orders/service.py).
-ORIGIN_PROVINCE = "DKI Jakarta"
+# their own warehouses' provinces. Shipping's rate requests default to the same hub; checkout prices
+# from it too (orders/service.py).
+from commerce.shipping.schemas import ORIGIN_PROVINCE
+
+
+async def split_by_seller(session: AsyncSession, lines: list) -> tuple[dict[uuid.UUID, catalog.VariantSnapshot],
+                                                                       list[tuple[uuid.UUID | None, list]]]:
+    """The cart lines' variant snapshots and the lines grouped into one parcel per seller, in a stable
+    order: the one split that checkout charges and a quote prices. 422 `cart_not_purchasable` when a
+    line's variant is gone or no longer for sale."""
+    snapshots = await catalog.variant_snapshots(session, variant_ids=[line.variant_id for line in lines])
+    if any(line.variant_id not in snapshots or not snapshots[line.variant_id].purchasable for line in lines):
+        raise CartNotPurchasable()
+    groups: dict[uuid.UUID | None, list] = defaultdict(list)
+    for line in lines:
+        groups[snapshots[line.variant_id].seller_id].append(line)
+    return snapshots, sorted(groups.items(), key=lambda kv: str(kv[0]))
 
 
 async def shipping_quote(session: AsyncSession, *, buyer_id: uuid.UUID, address_id: uuid.UUID) -> CartShippingQuote:
@@ -32,15 +47,10 @@ async def shipping_quote(session: AsyncSession, *, buyer_id: uuid.UUID, address_
     if not lines:
         raise CartEmpty()
     address = await addresses.get_address(session, user_id=buyer_id, address_id=address_id)
-    snapshots = await catalog.variant_snapshots(session, variant_ids=[line.variant_id for line in lines])
-    if any(line.variant_id not in snapshots or not snapshots[line.variant_id].purchasable for line in lines):
-        raise CartNotPurchasable()
-    groups: dict[uuid.UUID | None, list] = defaultdict(list)
-    for line in lines:
-        groups[snapshots[line.variant_id].seller_id].append(line)
+    snapshots, groups = await split_by_seller(session, lines)
     parcels: list[CartParcel] = []
     priced: dict[tuple[str, str], list] = defaultdict(list)
-    for seller_id, seller_lines in sorted(groups.items(), key=lambda kv: str(kv[0])):
+    for seller_id, seller_lines in groups:
         weight = sum(snapshots[line.variant_id].weight_grams * line.quantity for line in seller_lines)
         subtotal = sum(snapshots[line.variant_id].price * line.quantity for line in seller_lines)
         parcels.append(CartParcel(seller_id=seller_id, items=sum(line.quantity for line in seller_lines),

@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.addresses import service as addresses
 from commerce.cart import service as cart
-from commerce.catalog import service as catalog
 from commerce.core import outbox
 from commerce.core.clock import utcnow
 from commerce.core.ids import uuid7
@@ -33,7 +32,6 @@ from commerce.inventory.errors import OutOfStock
 from commerce.orders import funds
 from commerce.orders.errors import (
     CartEmpty,
-    CartNotPurchasable,
     IdempotencyKeyReused,
     InvalidOrderTransition,
     InvalidRefundAmount,
@@ -43,7 +41,7 @@ from commerce.orders.errors import (
     RefundThroughOrder,
 )
 from commerce.orders.models import Checkout, Order, OrderItem, OrderStatusChange
-from commerce.orders.quotes import ORIGIN_PROVINCE, shipping_quote  # noqa: F401 - one origin for quotes and charges
+from commerce.orders.quotes import ORIGIN_PROVINCE, shipping_quote, split_by_seller  # noqa: F401 - one origin for quotes and charges
 from commerce.orders.schemas import CheckoutIn, CheckoutOut, OrderDetail, OrderItemOut, OrderOut, StatusChangeOut
 from commerce.orders.states import CANCELLABLE_BY_BUYER, REFUNDABLE, can_move
 from commerce.payments import service as payments
@@ -111,18 +109,13 @@ async def checkout(session: AsyncSession, *, buyer_id: uuid.UUID, idempotency_ke
         raise CartEmpty()
     await inventory.ensure_available(session, lines=[(line.variant_id, line.quantity) for line in lines])
     address = await addresses.get_address(session, user_id=buyer_id, address_id=data.address_id)
-    snapshots = await catalog.variant_snapshots(session, variant_ids=[line.variant_id for line in lines])
-    if any(line.variant_id not in snapshots or not snapshots[line.variant_id].purchasable for line in lines):
-        raise CartNotPurchasable()
-    by_seller: dict[uuid.UUID | None, list] = defaultdict(list)
-    for line in lines:
-        by_seller[snapshots[line.variant_id].seller_id].append(line)
+    snapshots, by_seller = await split_by_seller(session, lines)
 
     now = utcnow()
     checkout_id = uuid7()
     address_snapshot = address.model_dump(mode="json")
     orders: list[tuple[Order, list[OrderItem]]] = []
-    for seller_id, seller_lines in sorted(by_seller.items(), key=lambda kv: str(kv[0])):
+    for seller_id, seller_lines in by_seller:
         items = []
         order = Order(id=uuid7(), checkout_id=checkout_id, buyer_id=buyer_id, seller_id=seller_id,
                       status="pending_payment", currency="IDR", subtotal=0, shipping_fee=0, total=0,

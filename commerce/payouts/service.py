@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core import outbox
 from commerce.core.clock import utcnow
+from commerce.core.db import violated_constraint
 from commerce.core.ids import uuid7
 from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.ledger import chart
@@ -180,7 +181,7 @@ async def mark_paid(session: AsyncSession, *, payout_id: uuid.UUID, admin_id: uu
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
-        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) == "uq_payout_bank_reference":
+        if violated_constraint(exc) == "uq_payout_bank_reference":
             raise BankReferenceTaken(reference=reference) from exc
         raise
     await ledger.post(session, key=f"payout:{payout.id}:paid", kind="payout_paid", reference=str(payout.id),

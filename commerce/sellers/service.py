@@ -25,6 +25,7 @@ from commerce.catalog import service as catalog
 from commerce.catalog.schemas import ProductQuery, ProductSummary
 from commerce.core import outbox
 from commerce.core.clock import utcnow
+from commerce.core.db import violated_constraint
 from commerce.core.pagination import Page, decode_time_id, next_time_id_cursor
 from commerce.sellers import events
 from commerce.sellers.errors import (
@@ -115,7 +116,7 @@ async def _commit(session: AsyncSession) -> None:
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        constraint = violated_constraint(exc)
         if constraint == "uq_seller_handle":
             raise HandleTaken() from exc
         if constraint == "pk_seller":

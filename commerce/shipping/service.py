@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from commerce.core import outbox
 from commerce.core.clock import utcnow
+from commerce.core.db import violated_constraint
 from commerce.core.ids import uuid7
 from commerce.core.money import Money
 from commerce.shipping import signing
@@ -192,7 +193,7 @@ async def create_shipment(session: AsyncSession, *, order_id: uuid.UUID, courier
             session.add(shipment)
             await session.flush()
     except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+        constraint = violated_constraint(exc)
         if constraint == "uq_shipment_tracking_number":
             raise TrackingNumberTaken() from exc
         if constraint == "uq_shipment_order_id":
