@@ -135,9 +135,10 @@ def serve(
     settings = get_settings()
     _check_migrated()
     workers = workers or settings.api_workers
+    host, port = host or settings.api_host, port or settings.api_port
     if workers > 1:
         # Prometheus counters from every worker process, aggregated at /metrics.
-        metrics_dir = (settings.var_dir / "prometheus" / str(port or settings.api_port)).resolve()
+        metrics_dir = (settings.var_dir / "prometheus" / str(port)).resolve()
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
@@ -145,11 +146,9 @@ def serve(
     if workers > 1 and not reload:
         from serving.processes import run_workers
 
-        run_workers("serving.asgi:app", host=host or settings.api_host, port=port or settings.api_port,
-                    workers=workers, options=options)
+        run_workers("serving.asgi:app", host=host, port=port, workers=workers, options=options)
         return
-    uvicorn.run("serving.asgi:app", host=host or settings.api_host, port=port or settings.api_port,
-                workers=workers, reload=reload, **options)
+    uvicorn.run("serving.asgi:app", host=host, port=port, workers=workers, reload=reload, **options)
 
 
 @app.command()

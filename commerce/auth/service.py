@@ -27,8 +27,8 @@ from commerce.auth.models import ROLES, Account, AccountRole, RefreshToken
 from commerce.auth.passwords import hash_password, needs_rehash, verify_password
 from commerce.auth.schemas import RegisteredOut, TokenPair
 from commerce.auth.tokens import (
+    VERIFIED,
     AccessClaims,
-    decode_access_token,
     hash_refresh_token,
     issue_access_token,
     new_refresh_token,
@@ -219,7 +219,7 @@ async def logout(session: AsyncSession, redis: RedisStore, *, refresh_token: str
 
 
 async def verify_access(redis: RedisStore, config: AuthConfig, *, token: str) -> AccessClaims:
-    claims = decode_access_token(token, secret=config.secret, issuer=config.issuer, audience=config.audience)
+    claims = VERIFIED.decode(token, secret=config.secret, issuer=config.issuer, audience=config.audience)
     if await redis.client.exists(denylist_key(redis, claims.jti)):
         raise InvalidToken()
     return claims

@@ -16,8 +16,8 @@ nothing is ranked yet. Two entry points call it:
 from __future__ import annotations
 
 import logging
-import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -29,7 +29,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Receive, Scope, Send
 
 from commerce.auth import service as auth
-from commerce.auth.tokens import LEEWAY_S, AccessClaims, decode_access_token
+from commerce.auth.tokens import VERIFIED, AccessClaims
 from commerce.content import service as content
 from commerce.core.clock import utcnow
 from commerce.core.errors import DomainError, Unauthenticated, ValidationFailed
@@ -84,36 +84,6 @@ def parse_params(query_string: bytes, *, explore: bool) -> FeedParams:
     return FeedParams(limit=limit, cursor=cursor, hashtag=hashtag, category=category)
 
 
-class VerifiedTokens:
-    """Access tokens this process has already verified, with their claims, until they expire.
-
-    A scrolling viewer sends the same token with every page, and PyJWT's checks (base64 alphabet scan,
-    HMAC, JSON, claims) cost ~50 us of a ~450 us request. The same bytes under the same key verify the
-    same way every time, so only the expiry needs checking again; revocation is not cached (the feed
-    script checks the denylist on every request)."""
-
-    def __init__(self, size: int = 4096, leeway_s: float = LEEWAY_S) -> None:
-        self.size = size
-        self.leeway_s = leeway_s
-        self._claims: dict[tuple[str, str, str, str], AccessClaims] = {}
-
-    def decode(self, token: str, *, secret: str, issuer: str, audience: str) -> AccessClaims:
-        key = (token, secret, issuer, audience)
-        claims = self._claims.get(key)
-        if claims is not None:
-            if time.time() < claims.expires_at.timestamp() + self.leeway_s:
-                return claims
-            del self._claims[key]
-        claims = decode_access_token(token, secret=secret, issuer=issuer, audience=audience)
-        if len(self._claims) >= self.size:
-            del self._claims[next(iter(self._claims))]  # the oldest entry: dicts keep insertion order
-        self._claims[key] = claims
-        return claims
-
-
-VERIFIED = VerifiedTokens()
-
-
 def authenticate(headers: list[tuple[bytes, bytes]], state: AppState) -> AccessClaims:
     """The JWT part of auth.verify_access; the revocation lookup rides inside the feed script."""
     value = next((v for k, v in headers if k == b"authorization"), b"").decode("latin-1")
@@ -134,8 +104,12 @@ async def serve(state: AppState, claims: AccessClaims, *, kind: str, params: Fee
     # impression's variant always says which lists the viewer was assigned to.
     variant = "control" if explore else experiment.variant(viewer)
     experiment_name = "" if explore else experiment.name
+
+    def fallback() -> Awaitable[bytes]:
+        return _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
+
     if params.cursor and params.cursor.startswith(FALLBACK_PREFIX):
-        return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
+        return await fallback()
     trending = f"tag:{params.hashtag}" if params.hashtag else f"cat:{params.category}" if params.category else "global"
     request = FeedRequest(
         viewer_id=viewer, surface=kind, limit=params.limit, variant=variant, experiment=experiment_name,
@@ -147,11 +121,11 @@ async def serve(state: AppState, claims: AccessClaims, *, kind: str, params: Fee
         page = await state.ranked.page(request)
     except RedisError:
         log.warning("redis unavailable; %s served from postgres", kind, exc_info=True)
-        return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
+        return await fallback()
     if not page.count and params.cursor is None:
         # Nothing ranked, trending or fresh yet (a new deployment, a flushed Redis), or the viewer has
         # seen all of it: recency from PostgreSQL, minus what they saw, beats an empty screen.
-        return await _fallback(state, viewer, kind=kind, params=params, variant=variant, experiment=experiment_name)
+        return await fallback()
     return page.body()
 
 

@@ -192,6 +192,30 @@ local function consider(id, source)
   return true
 end
 
+-- After consider(): a hole that is seen now (served on this page) stops being one; past the prefix, a
+-- seen candidate extends it and any other becomes a hole, until MAX_HOLES of them close the prefix.
+local function extend(prefix, id, offset)
+  local at = seen_at[id]
+  if offset < prefix.offset then  -- a hole, read again
+    if not at then
+      table.insert(prefix.kept, offset)
+    elseif at < prefix.oldest then
+      prefix.oldest = at
+    end
+    return
+  end
+  if not prefix.open then return end  -- past the prefix (pull only jumps over malformed ids, never served)
+  if at then
+    if at < prefix.oldest then prefix.oldest = at end
+  elseif #prefix.kept + #prefix.queue - prefix.next + 1 < MAX_HOLES then
+    table.insert(prefix.kept, offset)
+  else
+    prefix.open = false
+    return
+  end
+  prefix.offset = offset + 1
+end
+
 local considered, budget = 0, 600
 while #served < limit and considered < budget do
   local slot = #served
@@ -210,26 +234,7 @@ while #served < limit and considered < budget do
       if not id then break end
       considered = considered + 1
       local ok = consider(id, source)
-      local prefix = prefixes[source]
-      if prefix then
-        local at = seen_at[id]
-        if offset < prefix.offset then  -- a hole, read again
-          if not at then
-            table.insert(prefix.kept, offset)
-          elseif at < prefix.oldest then
-            prefix.oldest = at
-          end
-        elseif prefix.open then  -- past the prefix (pull only jumps over malformed ids, never served)
-          if at then
-            if at < prefix.oldest then prefix.oldest = at end
-          elseif #prefix.kept + #prefix.queue - prefix.next + 1 < MAX_HOLES then
-            table.insert(prefix.kept, offset)
-          else
-            prefix.open = false
-          end
-          if prefix.open then prefix.offset = offset + 1 end
-        end
-      end
+      if prefixes[source] then extend(prefixes[source], id, offset) end
       if ok then
         got = true
         break

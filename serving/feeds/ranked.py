@@ -155,12 +155,16 @@ class FeedRequest:
 @dataclass
 class FeedPage:
     cards: bytes  # the cached card JSONs of the page, comma-separated, as the script joined them
-    count: int
     next_cursor: str | None
     variant: str
     version: int
     source: str = "ranked"
-    stats: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)  # the script's meta: its cursor state, `served`, ...
+
+    @property
+    def count(self) -> int:
+        """Cards on the page: `cards` is one joined string, so the script says how many."""
+        return int(self.stats["served"])
 
     def body(self) -> bytes:
         """The response JSON, assembled from the cached card bytes without parsing them."""
@@ -244,12 +248,11 @@ class RankedFeeds:
             args[23] = 0  # strict off: whatever is still missing is skipped and queued for the worker
             result = await self._run(args)
         meta = orjson.loads(result[0])
-        count = int(meta["served"])
         next_cursor = None
         if not meta["exhausted"]:
             next_cursor = Cursor(scope=cursor.scope, version=version.number if version else 0,
                                  tv=trend_version.number if trend_version else 0, c=meta["c"],
                                  t=meta["t"], f=str(meta["f"]), n=str(meta["n"]),
-                                 position=cursor.position + count).encode()
-        return FeedPage(cards=result[1], count=count, next_cursor=next_cursor, variant=request.variant,
+                                 position=cursor.position + int(meta["served"])).encode()
+        return FeedPage(cards=result[1], next_cursor=next_cursor, variant=request.variant,
                         version=version.number if version else 0, stats=meta)

@@ -1,5 +1,5 @@
-"""The feed fast path's cache of verified access tokens: it saves re-verifying a token, never the
-expiry check, and a token that fails verification is never cached."""
+"""The cache of verified access tokens (every route's verify_access and the feed fast path): it saves
+re-verifying a token, never the expiry check, and a token that fails verification is never cached."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from commerce.auth import tokens
 from commerce.auth.errors import InvalidToken
-from commerce.auth.tokens import LEEWAY_S, issue_access_token
-from serving.feeds import endpoint
-from serving.feeds.endpoint import VerifiedTokens
+from commerce.auth.tokens import LEEWAY_S, VerifiedTokens, issue_access_token
 
 SECRET, ISSUER, AUDIENCE = "k" * 48, "lakoo", "lakoo-api"
 
@@ -31,7 +30,7 @@ def test_a_cached_token_stops_working_when_it_expires(monkeypatch):
     claims = _decode(cache, token)
     assert _decode(cache, token) is claims  # the second time from the cache
     later = (claims.expires_at + timedelta(seconds=LEEWAY_S + 1)).timestamp()
-    monkeypatch.setattr(endpoint.time, "time", lambda: later)
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
     monkeypatch.setattr("jwt.api_jwt.datetime", _FrozenDatetime(later))
     with pytest.raises(InvalidToken):
         _decode(cache, token)
