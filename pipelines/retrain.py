@@ -19,7 +19,6 @@ by `lakoo pipeline run retrain`, logged by the flow and kept in the registry's d
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,12 +48,6 @@ def registry_dir(settings: Settings) -> Path:
     return (settings.var_dir / "models").resolve()
 
 
-@dataclass(frozen=True)
-class Window:
-    start: datetime
-    end: datetime
-
-
 def _frame(duck, sql: str, params: list | None = None) -> pl.DataFrame:  # noqa: ANN001
     return pl.from_arrow(duck.sql(sql, params=params).to_arrow_table())  # type: ignore[return-value]
 
@@ -66,7 +59,7 @@ def _as_of(duck) -> datetime:  # noqa: ANN001
     return moment.astimezone(UTC)
 
 
-def read_platform(settings: Settings, *, window_days: float, events: bool = True) -> PlatformData:
+def read_platform(settings: Settings, *, window_days: float) -> PlatformData:
     """The training frames for the last `window_days`, read in one short hold of the warehouse."""
     with writer_lock(settings, on_wait=reporter().on_wait):
         duck = connect(warehouse_path(settings), read_only=True)

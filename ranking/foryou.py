@@ -117,11 +117,9 @@ def _training_rows(events: pl.DataFrame, data: PlatformData, result: RetrainResu
     assert isinstance(model, FactorModel)
     post_cfg = cfg.posts
     train_events = events.filter(_micros_before(events, cutoff))
-    train = build_interactions(train_events, item_col="post_id", weights=post_cfg.weights,
-                               negative_weights=post_cfg.negative_weights, half_life_days=post_cfg.half_life_days,
-                               now=cutoff, items=model.item_ids)
-    rows = train.rows_of([str(u) for u in model.user_ids.tolist()])
-    exclusions = train.exclusions()[np.maximum(rows, 0)]
+    # The matrix this model was fitted on, so its rows and columns are the model's users and items.
+    train = result.train
+    exclusions = train.exclusions()
     after = ~_micros_before(events, cutoff) | (pl.col("event_type") != "impression")
     labelled = label_impressions(events.filter(after))
     labelled = labelled.filter(~_micros_before(labelled, cutoff)).with_columns(_requests(labelled).alias("request_id"))
@@ -252,7 +250,7 @@ def rerank(candidates: TopKLists, ranker: Reranker, snapshot: Snapshot, *, top: 
         learned[r, c] = ranker.score(raw_inputs(pairs, snapshot))
         order = np.argsort(-learned, axis=1, kind="stable")  # -1 padding (score -inf) stays last
         tail_top = np.where(cols[start:start + n, head:] >= 0, scores[start:start + n, head:], -np.inf)
-        floor = np.max(tail_top, axis=1, initial=-np.inf) if tail_top.shape[1] else np.full(n, -np.inf)
+        floor = np.max(tail_top, axis=1, initial=-np.inf)  # -inf for an empty tail too
         new_scores = np.take_along_axis(learned, order, axis=1)
         lift = np.where(np.isfinite(floor), floor + 1.0, 0.0)[:, None]
         cols[start:start + n, :head] = np.take_along_axis(block, order, axis=1)

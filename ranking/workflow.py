@@ -98,6 +98,7 @@ class RetrainResult:
     popularity: Evaluation
     champion_score: float | None  # the previous champion re-scored on this holdout
     serving: ModelRecord  # what the candidates were computed with
+    train: Interactions  # the events before the holdout cutoff, which `record`'s model was fitted on
     data: Interactions  # the whole window, indexed by the serving model's items
     candidates: TopKLists
     similar: TopKLists | None
@@ -279,5 +280,5 @@ def retrain(
         similar = TopKLists(keys=data.item_ids, cols=ids, scores=scores, item_ids=data.item_ids)
     step("similar")
     return RetrainResult(config=cfg, record=record, decision=decision, evaluation=evaluation, popularity=popularity,
-                         champion_score=champion_score, serving=serving_record, data=data, candidates=candidates,
-                         similar=similar, timings=timings)
+                         champion_score=champion_score, serving=serving_record, train=train, data=data,
+                         candidates=candidates, similar=similar, timings=timings)

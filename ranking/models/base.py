@@ -25,7 +25,7 @@ from ranking._blas import single_threaded_blas
 from ranking._topk import select_topk
 from ranking.datasets import Interactions
 
-__all__ = ["Recommender", "TopK", "clean_implicit_topk", "mask_excluded", "pad_topk", "topk_dense", "topk_factors"]
+__all__ = ["Recommender", "TopK", "clean_implicit_topk", "mask_excluded", "topk_dense", "topk_factors"]
 
 TopK = tuple[np.ndarray, np.ndarray]  # (n, k) item columns, (n, k) scores
 
@@ -63,16 +63,6 @@ class Recommender(ABC):
 
     def _remember_ids(self, train: Interactions) -> None:
         self.user_ids, self.item_ids = train.user_ids, train.item_ids
-
-
-def pad_topk(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One convention for "no item here": id -1 and score -inf."""
-    ids = np.asarray(ids, dtype=np.int64).copy()
-    scores = np.asarray(scores, dtype=np.float32).copy()
-    empty = (ids < 0) | ~np.isfinite(scores) | (scores <= _EXCLUDED_BELOW)
-    ids[empty] = -1
-    scores[empty] = -np.inf
-    return ids, scores
 
 
 # Excluded scores become the lowest finite float, a marker that survives arithmetic on the block
