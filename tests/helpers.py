@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 
 import httpx
 
@@ -49,3 +50,10 @@ async def admin_headers(client: httpx.AsyncClient, db, email: str = "root@exampl
         await auth.create_admin(session, email=email, password=PASSWORD, username=email.split("@")[0])
     tokens = await login(client, email)
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (for servers a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

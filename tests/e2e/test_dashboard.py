@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import free_port
 from tests.pipelines.conftest import warehouse_settings
 from tests.warehouse_data import FIRST_DAY, LAST_DAY, build_warehouse, load_known_dataset, truncate_all
 
@@ -30,16 +30,11 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
                                                                "(apt-get install chromium; .ci/run does it)")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 @contextmanager
 def lakoo_server(env: dict[str, str]) -> Iterator[str]:
     """`lakoo serve` on a free loopback port, as an operator would start it; stopped afterwards."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "serving.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)

@@ -10,12 +10,7 @@ import pytest
 import redis as redis_sync
 
 from commerce.core.embedded import EmbeddedPostgres, EmbeddedRedis
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.helpers import free_port
 
 
 def _no_process_left(pid: int) -> bool:
@@ -26,7 +21,7 @@ def _no_process_left(pid: int) -> bool:
 
 
 def test_embedded_redis_persists_across_restarts_and_stops_cleanly(tmp_path):
-    server = EmbeddedRedis(tmp_path, _free_port())
+    server = EmbeddedRedis(tmp_path, free_port())
     url = server.start()
     assert server.start() == url  # idempotent: a second start finds the running server
     client = redis_sync.Redis.from_url(url)
@@ -46,7 +41,7 @@ def test_embedded_redis_persists_across_restarts_and_stops_cleanly(tmp_path):
 
 @pytest.mark.slow
 def test_embedded_postgres_persists_across_restarts_and_stops_cleanly(tmp_path):
-    server = EmbeddedPostgres(tmp_path, _free_port())
+    server = EmbeddedPostgres(tmp_path, free_port())
     url = server.start()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE kept (v int)")

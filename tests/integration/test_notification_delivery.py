@@ -8,7 +8,6 @@ import asyncio
 import email
 import email.policy
 import json
-import socket
 import uuid
 from datetime import timedelta
 
@@ -25,7 +24,7 @@ from commerce.notifications.types import NotificationType as T
 from tests.api.test_content import post_body
 from tests.events import drain
 from tests.factories import address, checkout, stocked_product
-from tests.helpers import admin_headers, user_with_token
+from tests.helpers import admin_headers, free_port, user_with_token
 from tests.notify import Flaky, config, inbox, sinks
 
 TOKEN = "fcm:device-token-0123456789abcdef"
@@ -318,16 +317,11 @@ class _Mailbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def smtp_server():  # noqa: ANN201
     mailbox = _Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield controller, mailbox
@@ -361,7 +355,7 @@ async def test_smtp_refusals_are_permanent_and_outages_transient(smtp_server):
     with pytest.raises(DeliveryFailed) as refused:
         await sender.send(_message("nobody@example.com"))
     assert refused.value.permanent
-    down = SmtpSender(host="127.0.0.1", port=_free_port(), sender="no-reply@lakoo.id", timeout_s=2)
+    down = SmtpSender(host="127.0.0.1", port=free_port(), sender="no-reply@lakoo.id", timeout_s=2)
     with pytest.raises(DeliveryFailed) as outage:
         await down.send(_message("dina@example.com"))
     assert not outage.value.permanent

@@ -17,14 +17,10 @@ import psutil
 import pytest
 
 from serving.processes import reuseport_socket
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _listening_pids(port: int, pids: set[int]) -> list[int]:
@@ -39,7 +35,7 @@ def _listening_pids(port: int, pids: set[int]) -> list[int]:
 
 
 def test_two_sockets_share_a_port_and_both_accept():
-    port = _free_port()
+    port = free_port()
     first, second = reuseport_socket("127.0.0.1", port), reuseport_socket("127.0.0.1", port)
     try:
         with pytest.raises(ConnectionRefusedError):  # bound only: no connection waits on a worker starting up
@@ -65,7 +61,7 @@ def test_two_sockets_share_a_port_and_both_accept():
 
 
 def test_serve_with_two_workers_listens_in_each_and_stops_on_sigint(settings, db):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LAKOO_DATABASE_URL": settings.database_url, "LAKOO_REDIS_URL": settings.redis_url,
            "LAKOO_REDIS_NAMESPACE": settings.redis_namespace, "LAKOO_VAR_DIR": str(settings.var_dir),
            "LAKOO_JWT_SECRET": secrets.token_urlsafe(32), "LAKOO_LOG_LEVEL": "WARNING"}
