@@ -19,6 +19,8 @@ by `lakoo pipeline run retrain`, logged by the flow and kept in the registry's d
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,46 +61,63 @@ def _as_of(duck) -> datetime:  # noqa: ANN001
     return moment.astimezone(UTC)
 
 
-def read_platform(settings: Settings, *, window_days: float) -> PlatformData:
-    """The training frames for the last `window_days`, read in one short hold of the warehouse."""
+@contextmanager
+def _reading(settings: Settings) -> Iterator[Any]:
+    """The warehouse, read-only, in one short hold of its writer lock (an extract waits meanwhile)."""
     with writer_lock(settings, on_wait=reporter().on_wait):
         duck = connect(warehouse_path(settings), read_only=True)
         try:
-            now = _as_of(duck)
-            since = now - timedelta(days=window_days)
-            frame = _frame(duck, """
-                SELECT CAST(user_id AS VARCHAR) AS user_id, CAST(post_id AS VARCHAR) AS post_id,
-                       CAST(product_id AS VARCHAR) AS product_id, event_type, occurred_at, quantity,
-                       session_id, surface, position
-                FROM raw.interactions__interaction
-                WHERE occurred_at >= ? AND occurred_at <= ?
-                ORDER BY id""", [since, now])
-            posts = _frame(duck, """
-                SELECT CAST(id AS VARCHAR) AS post_id, CAST(author_id AS VARCHAR) AS author_id, created_at
-                FROM raw.content__post WHERE status = 'active'""")
-            post_products = _frame(duck, """
-                SELECT CAST(t.post_id AS VARCHAR) AS post_id, CAST(t.product_id AS VARCHAR) AS product_id,
-                       p.price_min AS price
-                FROM raw.content__post_product_tag t JOIN raw.catalog__product p ON p.id = t.product_id""")
-            hashtags = _frame(duck, """
-                SELECT CAST(post_id AS VARCHAR) AS post_id, list(tag ORDER BY tag) AS hashtags
-                FROM raw.content__post_hashtag GROUP BY post_id""")
-            # A post trends in the categories of the products it tags and in their parents, the way
-            # `GET /api/products?category=` includes sub-categories.
-            category = _frame(duck, """
-                WITH RECURSIVE up(post_id, category_id) AS (
-                    SELECT t.post_id, p.category_id
-                    FROM raw.content__post_product_tag t JOIN raw.catalog__product p ON p.id = t.product_id
-                    UNION
-                    SELECT up.post_id, c.parent_id FROM up JOIN raw.catalog__category c ON c.id = up.category_id
-                    WHERE c.parent_id IS NOT NULL)
-                SELECT DISTINCT CAST(up.post_id AS VARCHAR) AS post_id, c.slug AS category
-                FROM up JOIN raw.catalog__category c ON c.id = up.category_id""")
-            follows = _frame(duck, """
-                SELECT CAST(follower_id AS VARCHAR) AS follower_id, CAST(followee_id AS VARCHAR) AS followee_id,
-                       created_at FROM raw.social__follow""")
+            yield duck
         finally:
             duck.close()
+
+
+def _events(duck, since: datetime, now: datetime) -> pl.DataFrame:  # noqa: ANN001
+    return _frame(duck, """
+        SELECT CAST(user_id AS VARCHAR) AS user_id, CAST(post_id AS VARCHAR) AS post_id,
+               CAST(product_id AS VARCHAR) AS product_id, event_type, occurred_at, quantity,
+               session_id, surface, position
+        FROM raw.interactions__interaction
+        WHERE occurred_at >= ? AND occurred_at <= ?
+        ORDER BY id""", [since, now])
+
+
+def _post_hashtags(duck) -> pl.DataFrame:  # noqa: ANN001
+    return _frame(duck, """
+        SELECT CAST(post_id AS VARCHAR) AS post_id, list(tag ORDER BY tag) AS hashtags
+        FROM raw.content__post_hashtag GROUP BY post_id""")
+
+
+def _post_category(duck) -> pl.DataFrame:  # noqa: ANN001
+    # A post trends in the categories of the products it tags and in their parents, the way
+    # `GET /api/products?category=` includes sub-categories.
+    return _frame(duck, """
+        WITH RECURSIVE up(post_id, category_id) AS (
+            SELECT t.post_id, p.category_id
+            FROM raw.content__post_product_tag t JOIN raw.catalog__product p ON p.id = t.product_id
+            UNION
+            SELECT up.post_id, c.parent_id FROM up JOIN raw.catalog__category c ON c.id = up.category_id
+            WHERE c.parent_id IS NOT NULL)
+        SELECT DISTINCT CAST(up.post_id AS VARCHAR) AS post_id, c.slug AS category
+        FROM up JOIN raw.catalog__category c ON c.id = up.category_id""")
+
+
+def read_platform(settings: Settings, *, window_days: float) -> PlatformData:
+    """The training frames for the last `window_days`, read in one short hold of the warehouse."""
+    with _reading(settings) as duck:
+        now = _as_of(duck)
+        frame = _events(duck, now - timedelta(days=window_days), now)
+        posts = _frame(duck, """
+            SELECT CAST(id AS VARCHAR) AS post_id, CAST(author_id AS VARCHAR) AS author_id, created_at
+            FROM raw.content__post WHERE status = 'active'""")
+        post_products = _frame(duck, """
+            SELECT CAST(t.post_id AS VARCHAR) AS post_id, CAST(t.product_id AS VARCHAR) AS product_id,
+                   p.price_min AS price
+            FROM raw.content__post_product_tag t JOIN raw.catalog__product p ON p.id = t.product_id""")
+        hashtags, category = _post_hashtags(duck), _post_category(duck)
+        follows = _frame(duck, """
+            SELECT CAST(follower_id AS VARCHAR) AS follower_id, CAST(followee_id AS VARCHAR) AS followee_id,
+                   created_at FROM raw.social__follow""")
     return PlatformData(events=frame, posts=posts, post_products=post_products, post_hashtags=hashtags,
                         post_category=category, follows=follows, now=now)
 
@@ -175,19 +194,22 @@ class NoTrainingData(RuntimeError):
 def trending_task() -> dict[str, Any]:
     settings = _settings()
     config = TrendingConfig(window_hours=settings.trending_window_hours)
-    data = read_platform(settings, window_days=config.window_hours / 24)
-    lists = trending(data.events, now=data.now, item_hashtags=data.post_hashtags, item_category=data.post_category,
-                     config=config)
+    # Only what trending reads (every 10 minutes): the window's events and where each post trends.
+    with _reading(settings) as duck:
+        now = _as_of(duck)
+        events = _events(duck, now - timedelta(hours=config.window_hours), now)
+        hashtags, category = _post_hashtags(duck), _post_category(duck)
+    lists = trending(events, now=now, item_hashtags=hashtags, item_category=category, config=config)
     client = _redis(settings)
     try:
         published = publish(client, trending_prefix(settings.redis_namespace), [Space("post", trending=lists)],
-                            ttl_s=settings.trending_ttl_s, meta={"data_as_of": data.now.isoformat()})
+                            ttl_s=settings.trending_ttl_s, meta={"data_as_of": now.isoformat()})
     finally:
         client.close()
     get_run_logger().info("trending version %s: %s lists, %s posts overall", published.version, len(lists.lists),
                           len(lists.lists["global"][0]))
     return {"version": published.version, "lists": len(lists.lists), "global": len(lists.lists["global"][0]),
-            "data_as_of": data.now.isoformat()}
+            "data_as_of": now.isoformat()}
 
 
 @flow(name="retrain", log_prints=True)
